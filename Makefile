@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# uoffload: kernel module, liburing-offload, selftests and examples.
+#
+#   make            build everything against the installed stock kernel
+#   make check      install what is missing, build, run every test (VM)
+#   make demo       install what is missing, build, run uoff-copy (VM)
+#   make bench      install what is missing, build, run the benchmark (VM)
+#   make install    install the module and the library on this machine
+#
+# KDIR=<tree> builds the module against another kernel tree; the VM then
+# boots that tree's arch/x86/boot/bzImage.
+
+SETUP		:= tools/testing/vm/setup
+VMRUN		:= tools/testing/vm/run
+SELFTESTS	:= tools/testing/selftests/uoffload
+
+# Evaluated when first used, after the set-up step has installed headers.
+KVER		?= $(shell $(SETUP) --print-kver)
+KDIR		?= /usr/src/linux-headers-$(KVER)
+ifeq ($(origin KDIR),command line)
+VM_KERNEL	:= --kernel $(KDIR)/arch/x86/boot/bzImage
+endif
+
+.PHONY: all modules lib selftests examples setup check demo bench \
+	install clean
+
+all: modules lib selftests examples
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+lib:
+	$(MAKE) -C liburing-ext
+
+selftests: lib
+	$(MAKE) -C $(SELFTESTS)
+
+examples: lib
+	$(MAKE) -C examples
+
+setup:
+	@$(SETUP)
+
+check: setup
+	@$(MAKE) --no-print-directory all
+	@tools/testing/check $(VM_KERNEL)
+
+demo: setup
+	@$(MAKE) --no-print-directory all
+	$(VMRUN) $(VM_KERNEL) --add examples/uoff-copy -- \
+		sh -c './uoff-copy -s 64M && dd if=/dev/urandom of=in.bin bs=1M count=8 2>/dev/null && ./uoff-copy in.bin out.bin'
+
+bench: setup
+	@$(MAKE) --no-print-directory all
+	$(VMRUN) $(VM_KERNEL) --add $(SELFTESTS)/uoff_bench -- ./uoff_bench
+
+install: modules lib
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	$(MAKE) -C liburing-ext install
+	depmod -a $(KVER)
+
+clean:
+	$(MAKE) -C liburing-ext clean
+	$(MAKE) -C $(SELFTESTS) clean
+	$(MAKE) -C examples clean
+	rm -rf kernel/*.o kernel/*.ko kernel/*.mod kernel/*.mod.c kernel/.*.cmd \
+		kernel/modules.order .*.cmd .module-common.o Module.symvers \
+		modules.order

@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Engine core: cuts requests into descriptors, places them on channel
+ * rings through the backend's ops, and finishes requests as their
+ * descriptors come back.
+ *
+ * Producers (io_uring submitters, in-kernel batch users) take chan->lock
+ * only to claim slots, write descriptors and publish them; the doorbell is
+ * rung once per published batch, outside the lock.
+ */
+#include <linux/bitops.h>
+#include <linux/minmax.h>
+#include <linux/nodemask.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+#include <linux/topology.h>
+
+#include "uoff.h"
+
+static struct uoff_chan **uoff_chans;
+static unsigned int uoff_nr_chans;
+
+void uoff_span_advance(struct uoff_span *span, size_t bytes)
+{
+	while (bytes) {
+		size_t left = span->bv->bv_len - span->off;
+
+		if (bytes < left) {
+			span->off += bytes;
+			return;
+		}
+		bytes -= left;
+		span->bv++;
+		span->off = 0;
+	}
+}
+
+void uoff_xfer_iter_init(struct uoff_xfer_iter *it, struct uoff_req *req)
+{
+	it->req = req;
+	it->seg = 0;
+	it->seg_off = 0;
+	if (req->nr_segs) {
+		it->dst = req->segs[0].dst;
+		it->src = req->segs[0].src;
+	}
+}
+
+/*
+ * Produce the next descriptor of the request into @x.  Zero-length
+ * segments produce none.  A fill descriptor's pattern is rotated so that
+ * its first byte is the segment's byte at that offset modulo 8.
+ */
+bool uoff_xfer_next(struct uoff_xfer_iter *it, struct uoff_xfer *x)
+{
+	struct uoff_req *req = it->req;
+	struct uoff_seg *seg;
+	u32 len;
+
+	while (it->seg < req->nr_segs &&
+	       it->seg_off == req->segs[it->seg].len) {
+		if (++it->seg == req->nr_segs)
+			return false;
+		it->seg_off = 0;
+		it->dst = req->segs[it->seg].dst;
+		it->src = req->segs[it->seg].src;
+	}
+	if (it->seg >= req->nr_segs)
+		return false;
+
+	seg = &req->segs[it->seg];
+	len = min(seg->len - it->seg_off, UOFF_XFER_MAX);
+	x->req = req;
+	x->seg = seg;
+	x->op = seg->op;
+	x->len = len;
+	x->dst = it->dst;
+	uoff_span_advance(&it->dst, len);
+	if (seg->op == UOFF_OP_COPY) {
+		x->src = it->src;
+		uoff_span_advance(&it->src, len);
+	} else {
+		x->pattern = ror64(seg->pattern, 8 * (it->seg_off & 7));
+	}
+	it->seg_off += len;
+	return true;
+}
+
+unsigned int uoff_req_count_xfers(const struct uoff_req *req)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < req->nr_segs; i++)
+		n += DIV_ROUND_UP(req->segs[i].len, UOFF_XFER_MAX);
+	return n;
+}
+
+static void uoff_req_put(struct uoff_req *req)
+{
+	if (atomic_dec_and_test(&req->pending))
+		req->done(req);
+}
+
+/**
+ * uoff_xfer_done() - report one executed descriptor
+ * @x:		the descriptor as it was written to the ring
+ * @status:	0, or a negative errno
+ *
+ * Called by backends, in any context that may sleep, once per descriptor.
+ * The request's completion runs from the last call.
+ */
+void uoff_xfer_done(const struct uoff_xfer *x, int status)
+{
+	struct uoff_req *req = x->req;
+
+	if (unlikely(status)) {
+		WRITE_ONCE(x->seg->status, status);
+		cmpxchg(&req->error, 0, status);
+	}
+	uoff_req_put(req);
+}
+
+/* Backends call this after freeing @n ring slots. */
+void uoff_chan_reaped(struct uoff_chan *chan, unsigned int n)
+{
+	atomic_sub(n, &chan->inflight);
+	atomic64_inc(&chan->stats.reaps);
+	wake_up(&chan->space_wq);
+}
+
+static bool uoff_chan_has_space(struct uoff_chan *chan)
+{
+	unsigned int n;
+
+	spin_lock(&chan->lock);
+	n = chan->ops->space(chan);
+	spin_unlock(&chan->lock);
+	return n;
+}
+
+/*
+ * Write all of @it's descriptors to @chan.  Each pass fills as many free
+ * slots as there are, publishes them and rings the doorbell once; when the
+ * ring is full we sleep until the executor frees slots.
+ */
+static void uoff_chan_submit(struct uoff_chan *chan, struct uoff_xfer_iter *it,
+			     unsigned int left)
+{
+	struct uoff_req *req = it->req;
+	struct uoff_xfer x;
+
+	while (left) {
+		unsigned int n, i;
+		u64 bytes = 0;
+
+		spin_lock(&chan->lock);
+		n = min(chan->ops->space(chan), left);
+		for (i = 0; i < n; i++) {
+			uoff_xfer_next(it, &x);
+			atomic_inc(&req->pending);
+			chan->ops->write(chan, i, &x);
+			bytes += x.len;
+		}
+		if (n)
+			chan->ops->commit(chan, n);
+		spin_unlock(&chan->lock);
+
+		if (!n) {
+			wait_event(chan->space_wq, uoff_chan_has_space(chan));
+			continue;
+		}
+		left -= n;
+		atomic_add(n, &chan->inflight);
+		atomic64_add(n, &chan->stats.descs);
+		atomic64_add(bytes, &chan->stats.bytes);
+		atomic64_inc(&chan->stats.doorbells);
+		chan->ops->doorbell(chan);
+	}
+}
+
+/* Prefer a channel on the submitting CPU's node, then the least loaded. */
+static unsigned int uoff_chan_pick(void)
+{
+	int node = numa_node_id();
+	unsigned int i, best = node % uoff_nr_chans;
+	bool local = false;
+
+	for (i = 0; i < uoff_nr_chans; i++) {
+		struct uoff_chan *chan = uoff_chans[i];
+
+		if (chan->node != node)
+			continue;
+		if (!local || atomic_read(&chan->inflight) <
+			      atomic_read(&uoff_chans[best]->inflight))
+			best = i;
+		local = true;
+	}
+	return best;
+}
+
+/*
+ * Requests of at least this many bytes are cut across all channels, the
+ * local one first, so that every channel's executor works on them.
+ */
+#define UOFF_SPREAD_MIN		(4U << 20)
+
+/**
+ * uoff_req_submit() - queue a request on channel rings
+ * @req: the request; req->done runs once every descriptor has finished
+ *
+ * May sleep while a ring is full.  req->done may run before this returns.
+ */
+void uoff_req_submit(struct uoff_req *req)
+{
+	unsigned int first = uoff_chan_pick(), nr = uoff_req_count_xfers(req);
+	unsigned int i, ways = req->bytes >= UOFF_SPREAD_MIN ? uoff_nr_chans : 1;
+	unsigned int per = DIV_ROUND_UP(nr, ways);
+	struct uoff_xfer_iter it;
+
+	/* The submitter's reference keeps req alive until all are queued. */
+	atomic_set(&req->pending, 1);
+	uoff_xfer_iter_init(&it, req);
+	for (i = 0; i < ways && nr; i++) {
+		struct uoff_chan *chan = uoff_chans[(first + i) % uoff_nr_chans];
+		unsigned int n = min(per, nr);
+
+		atomic64_inc(req->kernel ? &chan->stats.kernel_reqs :
+					   &chan->stats.reqs);
+		uoff_chan_submit(chan, &it, n);
+		nr -= n;
+	}
+	uoff_req_put(req);
+}
+
+/**
+ * uoff_req_run_inline() - execute a request on this CPU, now
+ * @req: the request; req->done is not called
+ */
+void uoff_req_run_inline(struct uoff_req *req)
+{
+	struct uoff_xfer_iter it;
+	struct uoff_xfer x;
+
+	uoff_xfer_iter_init(&it, req);
+	while (uoff_xfer_next(&it, &x)) {
+		int ret = uoff_cpu_exec(&x);
+
+		if (ret) {
+			WRITE_ONCE(x.seg->status, ret);
+			cmpxchg(&req->error, 0, ret);
+		}
+	}
+}
+
+unsigned int uoff_engine_nr_chans(void)
+{
+	return uoff_nr_chans;
+}
+
+u64 uoff_engine_mask(void)
+{
+	return UOFF_ENGINE_CPU;
+}
+
+int uoff_engine_show_stats(char *buf, int at)
+{
+	unsigned int i;
+
+	for (i = 0; i < uoff_nr_chans; i++) {
+		struct uoff_chan *c = uoff_chans[i];
+		struct uoff_chan_stats *s = &c->stats;
+
+		at += sysfs_emit_at(buf, at,
+				    "chan%u.node %d\nchan%u.engine %s\n"
+				    "chan%u.reqs %lld\nchan%u.kernel_reqs %lld\n"
+				    "chan%u.descs %lld\nchan%u.doorbells %lld\n"
+				    "chan%u.reaps %lld\nchan%u.bytes %lld\n"
+				    "chan%u.inflight %d\n",
+				    i, c->node, i, c->ops->name,
+				    i, atomic64_read(&s->reqs),
+				    i, atomic64_read(&s->kernel_reqs),
+				    i, atomic64_read(&s->descs),
+				    i, atomic64_read(&s->doorbells),
+				    i, atomic64_read(&s->reaps),
+				    i, atomic64_read(&s->bytes),
+				    i, atomic_read(&c->inflight));
+	}
+	return at;
+}
+
+static void uoff_chans_free(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < uoff_nr_chans; i++) {
+		uoff_cpu_chan_exit(uoff_chans[i]);
+		kfree(uoff_chans[i]);
+	}
+	kfree(uoff_chans);
+	uoff_chans = NULL;
+	uoff_nr_chans = 0;
+}
+
+/* One CPU channel per online node. */
+int uoff_engine_init(void)
+{
+	int node, ret;
+
+	uoff_chans = kcalloc(num_online_nodes(), sizeof(*uoff_chans),
+			     GFP_KERNEL);
+	if (!uoff_chans)
+		return -ENOMEM;
+
+	for_each_online_node(node) {
+		struct uoff_chan *chan;
+
+		chan = kzalloc_node(sizeof(*chan), GFP_KERNEL, node);
+		if (!chan) {
+			ret = -ENOMEM;
+			goto err;
+		}
+		chan->id = uoff_nr_chans;
+		chan->node = node;
+		spin_lock_init(&chan->lock);
+		init_waitqueue_head(&chan->space_wq);
+		ret = uoff_cpu_chan_init(chan);
+		if (ret) {
+			kfree(chan);
+			goto err;
+		}
+		uoff_chans[uoff_nr_chans++] = chan;
+	}
+	return 0;
+err:
+	uoff_chans_free();
+	return ret;
+}
+
+void uoff_engine_exit(void)
+{
+	uoff_chans_free();
+}

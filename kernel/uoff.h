@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * uoffload internals: requests, segments, descriptors and channels.
+ *
+ * A request (struct uoff_req) is one or more segments, each a logical copy
+ * or fill between two runs of bio_vecs.  The engine cuts segments into
+ * descriptors (struct uoff_xfer) of at most UOFF_XFER_MAX bytes and writes
+ * them into a channel's ring through the backend's channel ops; the backend
+ * executes them and reports each back with uoff_xfer_done().  The request
+ * completes when its last descriptor does.
+ */
+#ifndef _UOFF_H
+#define _UOFF_H
+
+#include <linux/atomic.h>
+#include <linux/bvec.h>
+#include <linux/spinlock.h>
+#include <linux/uoffload.h>
+#include <linux/wait.h>
+
+#define UOFF_MAX_OP_LEN		(1U << 30)
+#define UOFF_MAX_BATCH		1024U
+#define UOFF_XFER_MAX		(256U << 10)
+
+/* A position in a run of bio_vecs. */
+struct uoff_span {
+	const struct bio_vec	*bv;
+	unsigned int		off;	/* bytes past bv->bv_offset */
+};
+
+void uoff_span_advance(struct uoff_span *span, size_t bytes);
+
+struct uoff_seg {
+	u8			op;	/* UOFF_OP_COPY or UOFF_OP_FILL */
+	int			status;
+	u32			len;
+	struct uoff_span	dst;
+	struct uoff_span	src;	/* COPY */
+	u64			pattern; /* FILL */
+};
+
+struct uoff_req;
+typedef void (*uoff_req_done_t)(struct uoff_req *req);
+
+struct uoff_req {
+	struct uoff_seg		*segs;
+	unsigned int		nr_segs;
+	bool			kernel;		/* from the in-kernel API */
+	bool			cancelled;
+	int			error;
+	u64			bytes;
+	atomic_t		pending;
+	uoff_req_done_t		done;
+};
+
+/* One descriptor: a piece of one segment. */
+struct uoff_xfer {
+	struct uoff_req		*req;
+	struct uoff_seg		*seg;
+	struct uoff_span	dst;
+	struct uoff_span	src;
+	u64			pattern;
+	u32			len;
+	u8			op;
+};
+
+/* Cuts a request's segments into descriptors, in order. */
+struct uoff_xfer_iter {
+	struct uoff_req		*req;
+	unsigned int		seg;
+	u32			seg_off;
+	struct uoff_span	dst;
+	struct uoff_span	src;
+};
+
+void uoff_xfer_iter_init(struct uoff_xfer_iter *it, struct uoff_req *req);
+bool uoff_xfer_next(struct uoff_xfer_iter *it, struct uoff_xfer *x);
+unsigned int uoff_req_count_xfers(const struct uoff_req *req);
+
+struct uoff_chan;
+
+/*
+ * struct uoff_chan_ops - what a backend does with its own descriptor ring
+ * @space:	how many slots are free (chan->lock held)
+ * @write:	encode descriptor @x into the @i-th free slot (chan->lock held)
+ * @commit:	publish @n written slots to the executor (chan->lock held)
+ * @doorbell:	tell the executor new descriptors are there
+ */
+struct uoff_chan_ops {
+	const char	*name;
+	unsigned int	(*space)(struct uoff_chan *chan);
+	void		(*write)(struct uoff_chan *chan, unsigned int i,
+				 const struct uoff_xfer *x);
+	void		(*commit)(struct uoff_chan *chan, unsigned int n);
+	void		(*doorbell)(struct uoff_chan *chan);
+};
+
+struct uoff_chan_stats {
+	atomic64_t	reqs;
+	atomic64_t	kernel_reqs;
+	atomic64_t	descs;
+	atomic64_t	doorbells;
+	atomic64_t	reaps;
+	atomic64_t	bytes;
+};
+
+struct uoff_chan {
+	unsigned int			id;
+	int				node;
+	const struct uoff_chan_ops	*ops;
+	void				*priv;
+	spinlock_t			lock;	/* producers */
+	wait_queue_head_t		space_wq;
+	atomic_t			inflight; /* descriptors */
+	struct uoff_chan_stats		stats;
+};
+
+/* engine.c */
+int uoff_engine_init(void);
+void uoff_engine_exit(void);
+void uoff_req_submit(struct uoff_req *req);
+void uoff_req_run_inline(struct uoff_req *req);
+void uoff_xfer_done(const struct uoff_xfer *x, int status);
+void uoff_chan_reaped(struct uoff_chan *chan, unsigned int n);
+unsigned int uoff_engine_nr_chans(void);
+u64 uoff_engine_mask(void);
+int uoff_engine_show_stats(char *buf, int at);
+
+/* cpu.c */
+int uoff_cpu_exec(const struct uoff_xfer *x);
+int uoff_cpu_chan_init(struct uoff_chan *chan);
+void uoff_cpu_chan_exit(struct uoff_chan *chan);
+int uoff_cpu_init(void);
+void uoff_cpu_exit(void);
+
+/* uring.c */
+extern unsigned int uoff_inline_threshold;
+int uoff_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags);
+long uoff_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+int uoff_open(struct inode *inode, struct file *file);
+int uoff_release(struct inode *inode, struct file *file);
+int uoff_uring_show_stats(char *buf, int at);
+
+#endif /* _UOFF_H */

@@ -1,0 +1,641 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * io_uring front end: decodes IORING_OP_URING_CMD SQEs sent to
+ * /dev/uoffload, validates them completely, bounds what each open file
+ * and the whole system may have in flight, pins the user memory and hands
+ * the request to the engine, inline for small requests.
+ *
+ * Every check that can fail runs before the first byte is written, so a
+ * failed request leaves the destination untouched.
+ */
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/nospec.h>
+#include <linux/pagemap.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+#include <linux/uaccess.h>
+
+#include "mem.h"
+#include "compat.h"
+
+/*
+ * Requests of at most this many bytes run on the submitting CPU: below it,
+ * handing descriptors to a channel worker costs more than the copy itself.
+ * The default comes from `make bench` (Documentation/admin-guide.rst).
+ */
+unsigned int uoff_inline_threshold = 16384;
+module_param_named(inline_threshold, uoff_inline_threshold, uint, 0644);
+MODULE_PARM_DESC(inline_threshold,
+		 "Requests of at most this many bytes run inline (default 16384)");
+
+/* The in-flight bounds must stay non-zero: zero would stop all work. */
+static int uoff_param_set_uint_nonzero(const char *val,
+				       const struct kernel_param *kp)
+{
+	unsigned int v;
+	int ret = kstrtouint(val, 0, &v);
+
+	if (ret)
+		return ret;
+	if (!v)
+		return -EINVAL;
+	*(unsigned int *)kp->arg = v;
+	return 0;
+}
+
+static int uoff_param_set_ullong_nonzero(const char *val,
+					 const struct kernel_param *kp)
+{
+	unsigned long long v;
+	int ret = kstrtoull(val, 0, &v);
+
+	if (ret)
+		return ret;
+	if (!v)
+		return -EINVAL;
+	*(unsigned long long *)kp->arg = v;
+	return 0;
+}
+
+static const struct kernel_param_ops uoff_param_ops_uint = {
+	.set = uoff_param_set_uint_nonzero,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops uoff_param_ops_ullong = {
+	.set = uoff_param_set_ullong_nonzero,
+	.get = param_get_ullong,
+};
+
+static unsigned int uoff_max_file_ops = 4096;
+module_param_cb(max_inflight_ops, &uoff_param_ops_uint, &uoff_max_file_ops,
+		0644);
+MODULE_PARM_DESC(max_inflight_ops, "Requests one open file may have in flight");
+
+static unsigned long long uoff_max_file_bytes = 1ULL << 30;
+module_param_cb(max_inflight_bytes, &uoff_param_ops_ullong,
+		&uoff_max_file_bytes, 0644);
+MODULE_PARM_DESC(max_inflight_bytes, "Bytes one open file may have in flight");
+
+static unsigned int uoff_max_sys_ops = 65536;
+module_param_cb(max_system_inflight_ops, &uoff_param_ops_uint,
+		&uoff_max_sys_ops, 0644);
+MODULE_PARM_DESC(max_system_inflight_ops, "Requests in flight system-wide");
+
+static unsigned long long uoff_max_sys_bytes = 4ULL << 30;
+module_param_cb(max_system_inflight_bytes, &uoff_param_ops_ullong,
+		&uoff_max_sys_bytes, 0644);
+MODULE_PARM_DESC(max_system_inflight_bytes, "Bytes in flight system-wide");
+
+/* What is in flight; a file's or the system's, under uoff_charge_lock. */
+struct uoff_inflight {
+	unsigned int	ops;
+	u64		bytes;
+};
+
+struct uoff_file {
+	struct uoff_inflight	inflight;
+};
+
+static DEFINE_SPINLOCK(uoff_charge_lock);
+static struct uoff_inflight uoff_sys_inflight;
+static DECLARE_WAIT_QUEUE_HEAD(uoff_charge_wq);
+
+static struct {
+	atomic64_t	inline_reqs;
+	atomic64_t	inline_bytes;
+	atomic64_t	ring_reqs;
+	atomic64_t	ring_bytes;
+} uoff_uring_stats;
+
+/* A user request. */
+struct uoff_ureq {
+	struct uoff_req		req;
+	struct io_uring_cmd	*cmd;
+	struct uoff_file	*uf;
+	struct uoff_mem		*mem;		/* dst, src of each segment */
+	struct uoff_seg		seg;		/* single COPY or FILL */
+	struct uoff_mem		mem_inline[2];
+};
+
+struct uoff_pdu {
+	struct uoff_ureq	*ureq;
+};
+
+/* The SQE fields a command reads, read once from the shared SQ ring. */
+struct uoff_args {
+	u64	addr;
+	u32	len;
+	u64	src;
+	u32	flags;
+};
+
+struct uoff_cmd_def {
+	u32	cmd_op;
+	u32	flags;		/* UOFF_F_* the command accepts */
+	int	(*issue)(struct io_uring_cmd *cmd, const struct uoff_args *a,
+			 unsigned int issue_flags);
+};
+
+static bool uoff_inflight_fits(const struct uoff_inflight *in, u64 bytes,
+			       unsigned int max_ops, u64 max_bytes)
+{
+	/* A lone request may use more than max_bytes: max_op_len bounds it. */
+	return in->ops < max_ops && (!in->ops || in->bytes + bytes <= max_bytes);
+}
+
+static bool uoff_try_charge(struct uoff_file *uf, u64 bytes)
+{
+	bool ok;
+
+	spin_lock(&uoff_charge_lock);
+	ok = uoff_inflight_fits(&uf->inflight, bytes,
+				READ_ONCE(uoff_max_file_ops),
+				READ_ONCE(uoff_max_file_bytes)) &&
+	     uoff_inflight_fits(&uoff_sys_inflight, bytes,
+				READ_ONCE(uoff_max_sys_ops),
+				READ_ONCE(uoff_max_sys_bytes));
+	if (ok) {
+		uf->inflight.ops++;
+		uf->inflight.bytes += bytes;
+		uoff_sys_inflight.ops++;
+		uoff_sys_inflight.bytes += bytes;
+	}
+	spin_unlock(&uoff_charge_lock);
+	return ok;
+}
+
+static void uoff_uncharge(struct uoff_file *uf, u64 bytes)
+{
+	spin_lock(&uoff_charge_lock);
+	uf->inflight.ops--;
+	uf->inflight.bytes -= bytes;
+	uoff_sys_inflight.ops--;
+	uoff_sys_inflight.bytes -= bytes;
+	spin_unlock(&uoff_charge_lock);
+	wake_up_all(&uoff_charge_wq);
+}
+
+/*
+ * Claim in-flight capacity for @bytes.  Beyond the bounds a NOWAIT request
+ * fails with -EAGAIN; others are retried by io_uring from io-wq, where
+ * they sleep until capacity frees up or the wait is cancelled.
+ */
+static int uoff_charge(struct uoff_file *uf, u64 bytes, u32 flags,
+		       unsigned int issue_flags)
+{
+	if (uoff_try_charge(uf, bytes))
+		return 0;
+	if ((flags & UOFF_F_NOWAIT) || (issue_flags & IO_URING_F_NONBLOCK))
+		return -EAGAIN;
+	if (wait_event_interruptible(uoff_charge_wq, uoff_try_charge(uf, bytes)))
+		return -ECANCELED;
+	return 0;
+}
+
+static int uoff_desc_check(const struct uoff_desc *d)
+{
+	void __user *dst = u64_to_user_ptr(d->dst);
+	void __user *src = u64_to_user_ptr(d->src);
+
+	if (d->op != UOFF_OP_COPY && d->op != UOFF_OP_FILL)
+		return -EINVAL;
+	if (memchr_inv(d->reserved0, 0, sizeof(d->reserved0)) || d->reserved1)
+		return -EINVAL;
+	if (d->len > UOFF_MAX_OP_LEN)
+		return -E2BIG;
+	if (!d->len)
+		return 0;
+	if (!access_ok(dst, d->len))
+		return -EFAULT;
+	if (d->op == UOFF_OP_COPY) {
+		if (!access_ok(src, d->len))
+			return -EFAULT;
+		if (d->dst < d->src + d->len && d->src < d->dst + d->len)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int uoff_descs_check(const struct uoff_desc *descs, unsigned int nr,
+			    u64 *bytes)
+{
+	unsigned int i;
+	int ret;
+
+	*bytes = 0;
+	for (i = 0; i < nr; i++) {
+		ret = uoff_desc_check(&descs[i]);
+		if (ret)
+			return ret;
+		*bytes += descs[i].len;
+	}
+	return *bytes > UOFF_MAX_OP_LEN ? -E2BIG : 0;
+}
+
+static struct uoff_ureq *uoff_ureq_alloc(unsigned int nr)
+{
+	struct uoff_ureq *u = kzalloc(sizeof(*u), GFP_KERNEL);
+
+	if (!u)
+		return NULL;
+	if (nr == 1) {
+		u->req.segs = &u->seg;
+		u->mem = u->mem_inline;
+		return u;
+	}
+	u->req.segs = kvcalloc(nr, sizeof(*u->req.segs), GFP_KERNEL);
+	u->mem = kvcalloc(2 * nr, sizeof(*u->mem), GFP_KERNEL);
+	if (!u->req.segs || !u->mem) {
+		kvfree(u->req.segs);
+		kvfree(u->mem);
+		kfree(u);
+		return NULL;
+	}
+	return u;
+}
+
+static void uoff_ureq_free(struct uoff_ureq *u)
+{
+	if (u->mem != u->mem_inline) {
+		kvfree(u->req.segs);
+		kvfree(u->mem);
+	}
+	kfree(u);
+}
+
+static void uoff_ureq_unmap(struct uoff_ureq *u)
+{
+	unsigned int i;
+
+	for (i = 0; i < 2 * u->req.nr_segs; i++)
+		uoff_mem_release(&u->mem[i]);
+}
+
+static int uoff_ureq_map_one(struct uoff_ureq *u, struct uoff_mem *m,
+			     struct uoff_span *span, u64 uaddr, u32 len,
+			     bool write, bool fixed, unsigned int issue_flags)
+{
+	if (fixed)
+		return uoff_mem_import_fixed(m, span, u->cmd, uaddr, len, write,
+					     issue_flags);
+	return uoff_mem_pin(m, span, uaddr, len, write);
+}
+
+/* Build the segments and pin or import their memory. */
+static int uoff_ureq_map(struct uoff_ureq *u, const struct uoff_desc *descs,
+			 unsigned int nr, u32 flags, unsigned int issue_flags)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < nr; i++) {
+		const struct uoff_desc *d = &descs[i];
+		struct uoff_seg *seg = &u->req.segs[i];
+
+		u->req.nr_segs = i + 1;
+		seg->op = d->op;
+		seg->len = d->len;
+		if (!d->len)
+			continue;
+		ret = uoff_ureq_map_one(u, &u->mem[2 * i], &seg->dst, d->dst,
+					d->len, true, flags & UOFF_F_FIXED_DST,
+					issue_flags);
+		if (ret)
+			return ret;
+		if (d->op == UOFF_OP_FILL) {
+			seg->pattern = d->src;
+			continue;
+		}
+		ret = uoff_ureq_map_one(u, &u->mem[2 * i + 1], &seg->src,
+					d->src, d->len, false,
+					flags & UOFF_F_FIXED_SRC, issue_flags);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void uoff_cmd_tw(struct io_uring_cmd *cmd, unsigned int issue_flags)
+{
+	struct uoff_ureq *u = io_uring_cmd_to_pdu(cmd, struct uoff_pdu)->ureq;
+	int res = u->req.error ?: u->req.bytes;
+
+	/* Done first: it takes the command off the cancelable list. */
+	uoff_cmd_done(cmd, res, issue_flags);
+	uoff_ureq_free(u);
+}
+
+/* Runs from the engine when the last descriptor of a ring request is done. */
+static void uoff_ureq_done(struct uoff_req *req)
+{
+	struct uoff_ureq *u = container_of(req, struct uoff_ureq, req);
+
+	uoff_ureq_unmap(u);
+	uoff_uncharge(u->uf, req->bytes);
+	io_uring_cmd_do_in_task_lazy(u->cmd, uoff_cmd_tw);
+}
+
+/*
+ * Issue COPY, FILL or BATCH, all expressed as descriptors.  Returns the
+ * CQE result, or -EIOCBQUEUED once the request is on a channel ring.
+ */
+static int uoff_descs_issue(struct io_uring_cmd *cmd,
+			    const struct uoff_desc *descs, unsigned int nr,
+			    u32 flags, unsigned int issue_flags)
+{
+	struct uoff_file *uf = cmd->file->private_data;
+	struct uoff_ureq *u;
+	u64 bytes;
+	int ret;
+
+	ret = uoff_descs_check(descs, nr, &bytes);
+	if (ret || !bytes)
+		return ret;
+
+	ret = uoff_charge(uf, bytes, flags, issue_flags);
+	if (ret)
+		return ret;
+
+	u = uoff_ureq_alloc(nr);
+	if (!u) {
+		ret = -ENOMEM;
+		goto err_uncharge;
+	}
+	u->cmd = cmd;
+	u->uf = uf;
+	u->req.bytes = bytes;
+	u->req.done = uoff_ureq_done;
+	ret = uoff_ureq_map(u, descs, nr, flags, issue_flags);
+	if (ret)
+		goto err_unmap;
+
+	if (bytes <= READ_ONCE(uoff_inline_threshold)) {
+		uoff_req_run_inline(&u->req);
+		ret = u->req.error ?: bytes;
+		atomic64_inc(&uoff_uring_stats.inline_reqs);
+		atomic64_add(bytes, &uoff_uring_stats.inline_bytes);
+		goto err_unmap;
+	}
+
+	atomic64_inc(&uoff_uring_stats.ring_reqs);
+	atomic64_add(bytes, &uoff_uring_stats.ring_bytes);
+	io_uring_cmd_to_pdu(cmd, struct uoff_pdu)->ureq = u;
+	/* Before submitting: completion may free the command at any time. */
+	io_uring_cmd_mark_cancelable(cmd, issue_flags);
+	uoff_req_submit(&u->req);
+	return -EIOCBQUEUED;
+
+err_unmap:
+	uoff_ureq_unmap(u);
+	uoff_ureq_free(u);
+err_uncharge:
+	uoff_uncharge(uf, bytes);
+	return ret;
+}
+
+static int uoff_copy(struct io_uring_cmd *cmd, const struct uoff_args *a,
+		     unsigned int issue_flags)
+{
+	struct uoff_desc d = {
+		.op = UOFF_OP_COPY, .len = a->len, .dst = a->addr, .src = a->src,
+	};
+
+	return uoff_descs_issue(cmd, &d, 1, a->flags, issue_flags);
+}
+
+static int uoff_fill(struct io_uring_cmd *cmd, const struct uoff_args *a,
+		     unsigned int issue_flags)
+{
+	struct uoff_desc d = {
+		.op = UOFF_OP_FILL, .len = a->len, .dst = a->addr, .src = a->src,
+	};
+
+	return uoff_descs_issue(cmd, &d, 1, a->flags, issue_flags);
+}
+
+static int uoff_batch(struct io_uring_cmd *cmd, const struct uoff_args *a,
+		      unsigned int issue_flags)
+{
+	struct uoff_desc *descs;
+	int ret;
+
+	if (a->src)
+		return -EINVAL;
+	if (a->len > UOFF_MAX_BATCH)
+		return -E2BIG;
+	if (!a->len)
+		return 0;
+
+	descs = vmemdup_array_user(u64_to_user_ptr(a->addr), a->len,
+				   sizeof(*descs));
+	if (IS_ERR(descs))
+		return PTR_ERR(descs);
+	ret = uoff_descs_issue(cmd, descs, a->len, a->flags, issue_flags);
+	kvfree(descs);
+	return ret;
+}
+
+static void uoff_features_fill(struct uoff_features *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->abi_version = UOFF_ABI_VERSION;
+	f->size = sizeof(*f);
+	f->ops = BIT_ULL(UOFF_OP_COPY) | BIT_ULL(UOFF_OP_FILL) |
+		 BIT_ULL(UOFF_OP_BATCH);
+	f->flags = UOFF_F_ALL;
+	f->engines = uoff_engine_mask();
+	f->max_op_len = UOFF_MAX_OP_LEN;
+	f->max_batch = UOFF_MAX_BATCH;
+	f->max_inflight_bytes = READ_ONCE(uoff_max_file_bytes);
+	f->max_inflight_ops = READ_ONCE(uoff_max_file_ops);
+	f->inline_threshold = READ_ONCE(uoff_inline_threshold);
+	f->nr_channels = uoff_engine_nr_chans();
+}
+
+/*
+ * Copy @n bytes of the features into @buf and zero the rest of its @size
+ * bytes; fault the buffer in first so that a bad one is left unwritten.
+ */
+static int uoff_features_put(void __user *buf, u32 n, u32 size)
+{
+	struct uoff_features f;
+
+	if (fault_in_safe_writeable(buf, size))
+		return -EFAULT;
+	uoff_features_fill(&f);
+	if (copy_to_user(buf, &f, n) || clear_user(buf + n, size - n))
+		return -EFAULT;
+	return 0;
+}
+
+static int uoff_get_features(struct io_uring_cmd *cmd,
+			     const struct uoff_args *a,
+			     unsigned int issue_flags)
+{
+	u32 n;
+
+	if (a->src)
+		return -EINVAL;
+	if (a->len < offsetofend(struct uoff_features, size))
+		return -EINVAL;
+	n = min_t(u32, a->len, sizeof(struct uoff_features));
+	return uoff_features_put(u64_to_user_ptr(a->addr), n, n) ?: n;
+}
+
+static const struct uoff_cmd_def uoff_cmd_defs[] = {
+	[_IOC_NR(UOFF_CMD_GET_FEATURES)] = {
+		.cmd_op	= UOFF_CMD_GET_FEATURES,
+		.issue	= uoff_get_features,
+	},
+	[_IOC_NR(UOFF_CMD_COPY)] = {
+		.cmd_op	= UOFF_CMD_COPY,
+		.flags	= UOFF_F_ALL,
+		.issue	= uoff_copy,
+	},
+	[_IOC_NR(UOFF_CMD_FILL)] = {
+		.cmd_op	= UOFF_CMD_FILL,
+		.flags	= UOFF_F_FIXED_DST | UOFF_F_NOWAIT,
+		.issue	= uoff_fill,
+	},
+	[_IOC_NR(UOFF_CMD_BATCH)] = {
+		.cmd_op	= UOFF_CMD_BATCH,
+		.flags	= UOFF_F_ALL,
+		.issue	= uoff_batch,
+	},
+};
+
+/* The size field is not matched: structures may grow at their end. */
+#define UOFF_CMD_KEY(op)	((op) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))
+
+static const struct uoff_cmd_def *uoff_cmd_lookup(u32 cmd_op)
+{
+	unsigned int nr = _IOC_NR(cmd_op);
+
+	if (_IOC_TYPE(cmd_op) != UOFF_IOC_MAGIC || nr >= ARRAY_SIZE(uoff_cmd_defs))
+		return NULL;
+	nr = array_index_nospec(nr, ARRAY_SIZE(uoff_cmd_defs));
+	if (!uoff_cmd_defs[nr].issue ||
+	    UOFF_CMD_KEY(uoff_cmd_defs[nr].cmd_op) != UOFF_CMD_KEY(cmd_op))
+		return NULL;
+	return &uoff_cmd_defs[nr];
+}
+
+static int uoff_args_read(struct io_uring_cmd *cmd, unsigned int issue_flags,
+			  const struct uoff_cmd_def *def, struct uoff_args *a)
+{
+	const struct io_uring_sqe *sqe = cmd->sqe;
+	const struct uoff_cmd *c = io_uring_sqe_cmd(sqe);
+	bool fixed = cmd->flags & IORING_URING_CMD_FIXED;
+	u32 fixed_flags;
+
+	if (READ_ONCE(sqe->ioprio) || READ_ONCE(sqe->file_index) ||
+	    READ_ONCE(c->reserved))
+		return -EINVAL;
+	a->addr = READ_ONCE(sqe->addr);
+	a->len = READ_ONCE(sqe->len);
+	a->src = READ_ONCE(c->src);
+	a->flags = READ_ONCE(c->flags);
+
+	if (a->flags & ~def->flags)
+		return -EINVAL;
+	fixed_flags = a->flags & (UOFF_F_FIXED_DST | UOFF_F_FIXED_SRC);
+	if (!!fixed_flags != fixed)
+		return -EINVAL;
+	if (!fixed && READ_ONCE(sqe->buf_index))
+		return -EINVAL;
+	return 0;
+}
+
+/* A cancelled request stops at its next descriptor and ends -ECANCELED. */
+static void uoff_cmd_cancel(struct io_uring_cmd *cmd)
+{
+	struct uoff_ureq *u = io_uring_cmd_to_pdu(cmd, struct uoff_pdu)->ureq;
+
+	WRITE_ONCE(u->req.cancelled, true);
+}
+
+int uoff_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
+{
+	const struct uoff_cmd_def *def;
+	struct uoff_args a;
+	int ret;
+
+	if (issue_flags & IO_URING_F_CANCEL) {
+		uoff_cmd_cancel(cmd);
+		return 0;
+	}
+
+	def = uoff_cmd_lookup(cmd->cmd_op);
+	if (!def)
+		return -EOPNOTSUPP;
+	ret = uoff_args_read(cmd, issue_flags, def, &a);
+	if (ret)
+		return ret;
+
+	ret = def->issue(cmd, &a, issue_flags);
+	if (ret == -EAGAIN && (a.flags & UOFF_F_NOWAIT)) {
+		/*
+		 * -EAGAIN returned from ->uring_cmd makes io_uring retry from
+		 * io-wq; for NOWAIT it is the answer, so post it ourselves.
+		 */
+		uoff_cmd_done(cmd, ret, issue_flags);
+		return -EIOCBQUEUED;
+	}
+	return ret;
+}
+
+long uoff_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	u32 size = _IOC_SIZE(cmd);
+
+	if (UOFF_CMD_KEY(cmd) != UOFF_CMD_KEY(UOFF_CMD_GET_FEATURES))
+		return -ENOTTY;
+	if (size < offsetofend(struct uoff_features, size))
+		return -EINVAL;
+	return uoff_features_put((void __user *)arg,
+				 min_t(u32, size, sizeof(struct uoff_features)),
+				 size);
+}
+
+int uoff_open(struct inode *inode, struct file *file)
+{
+	struct uoff_file *uf = kzalloc(sizeof(*uf), GFP_KERNEL);
+
+	if (!uf)
+		return -ENOMEM;
+	file->private_data = uf;
+	return 0;
+}
+
+int uoff_release(struct inode *inode, struct file *file)
+{
+	struct uoff_file *uf = file->private_data;
+
+	WARN_ON_ONCE(uf->inflight.ops);
+	kfree(uf);
+	return 0;
+}
+
+int uoff_uring_show_stats(char *buf, int at)
+{
+	unsigned int ops;
+	u64 bytes;
+
+	spin_lock(&uoff_charge_lock);
+	ops = uoff_sys_inflight.ops;
+	bytes = uoff_sys_inflight.bytes;
+	spin_unlock(&uoff_charge_lock);
+
+	return at + sysfs_emit_at(buf, at,
+			"inline_reqs %lld\ninline_bytes %lld\n"
+			"ring_reqs %lld\nring_bytes %lld\n"
+			"inflight_ops %u\ninflight_bytes %llu\n",
+			atomic64_read(&uoff_uring_stats.inline_reqs),
+			atomic64_read(&uoff_uring_stats.inline_bytes),
+			atomic64_read(&uoff_uring_stats.ring_reqs),
+			atomic64_read(&uoff_uring_stats.ring_bytes),
+			ops, bytes);
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * The parts of <linux/uoffload.h> this library encodes, pinned to the
+ * numbers a kernel built from the same header expects.  A change here is
+ * an ABI break for every binary built with liburing-offload.
+ */
+#include "helpers.h"
+
+#define CHECK_FIELD(type, field, off, size)				\
+	do {								\
+		t_check_eq(offsetof(type, field), off);			\
+		t_check_eq(sizeof(((type *)0)->field), size);		\
+	} while (0)
+
+static void check_structs(void)
+{
+	t_check_eq(sizeof(struct uoff_cmd), 16);
+	CHECK_FIELD(struct uoff_cmd, src, 0, 8);
+	CHECK_FIELD(struct uoff_cmd, flags, 8, 4);
+	CHECK_FIELD(struct uoff_cmd, reserved, 12, 4);
+
+	t_check_eq(sizeof(struct uoff_desc), 32);
+	CHECK_FIELD(struct uoff_desc, op, 0, 1);
+	CHECK_FIELD(struct uoff_desc, reserved0, 1, 3);
+	CHECK_FIELD(struct uoff_desc, len, 4, 4);
+	CHECK_FIELD(struct uoff_desc, dst, 8, 8);
+	CHECK_FIELD(struct uoff_desc, src, 16, 8);
+	CHECK_FIELD(struct uoff_desc, reserved1, 24, 8);
+
+	t_check_eq(sizeof(struct uoff_features), 128);
+	CHECK_FIELD(struct uoff_features, abi_version, 0, 4);
+	CHECK_FIELD(struct uoff_features, size, 4, 4);
+	CHECK_FIELD(struct uoff_features, ops, 8, 8);
+	CHECK_FIELD(struct uoff_features, flags, 16, 8);
+	CHECK_FIELD(struct uoff_features, engines, 24, 8);
+	CHECK_FIELD(struct uoff_features, max_op_len, 32, 4);
+	CHECK_FIELD(struct uoff_features, max_batch, 36, 4);
+	CHECK_FIELD(struct uoff_features, max_inflight_bytes, 40, 8);
+	CHECK_FIELD(struct uoff_features, max_inflight_ops, 48, 4);
+	CHECK_FIELD(struct uoff_features, inline_threshold, 52, 4);
+	CHECK_FIELD(struct uoff_features, nr_channels, 56, 4);
+	CHECK_FIELD(struct uoff_features, reserved0, 60, 4);
+	CHECK_FIELD(struct uoff_features, reserved, 64, 64);
+
+	/* The payload must fit the 16 bytes of a 64-byte SQE. */
+	t_check(sizeof(struct uoff_cmd) <= T_SQE_SIZE -
+		offsetof(struct io_uring_sqe, cmd));
+}
+
+static void check_constants(void)
+{
+	t_check_eq(UOFF_CMD_GET_FEATURES, 0x8080bd00);
+	t_check_eq(UOFF_CMD_COPY, 0x4010bd01);
+	t_check_eq(UOFF_CMD_FILL, 0x4010bd02);
+	t_check_eq(UOFF_CMD_BATCH, 0x4010bd03);
+
+	t_check_eq(UOFF_OP_COPY, 1);
+	t_check_eq(UOFF_OP_FILL, 2);
+	t_check_eq(UOFF_OP_BATCH, 3);
+
+	t_check_eq(UOFF_F_FIXED_DST, 1);
+	t_check_eq(UOFF_F_FIXED_SRC, 2);
+	t_check_eq(UOFF_F_NOWAIT, 4);
+	t_check_eq(UOFF_F_ALL, 7);
+
+	t_check_eq(UOFF_ABI_VERSION, 1);
+	t_check(!strcmp(UOFF_DEVICE_PATH, "/dev/uoffload"));
+	t_check_eq(IORING_URING_CMD_FIXED, 1);
+}
+
+int main(void)
+{
+	check_structs();
+	check_constants();
+	return t_exit_code();
+}

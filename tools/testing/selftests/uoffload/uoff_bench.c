@@ -1,0 +1,588 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uoff_bench - uoffload throughput and request rates, as ratios measured in
+ * one run.
+ *
+ * Absolute numbers from an emulated (TCG) guest mean little and are only
+ * comparable within one boot, so every result is also given relative to a
+ * baseline measured by the same process at the same time: offload copy
+ * against memcpy() over the same buffers and the same address pattern, and
+ * 4 KiB copy rates against the IORING_OP_NOP rate of the same ring.
+ *
+ * A point compares two or three runners.  Each runner gets -t seconds,
+ * cut into SLICES slices that alternate with the other runners' slices, and
+ * reports its best slice: noise from the host (other guests, a busy CPU)
+ * then hits all runners of a point alike and drops out of the best slices.
+ *
+ * The copy points run twice: with inline_threshold forced to 4294967295
+ * (every request runs in the submitting task) and to 0 (every request goes
+ * through the channel rings).  The original value is put back on exit.  For
+ * ring-path runs the deltas of the module's stats file give doorbells per
+ * request and descriptors per doorbell.
+ *
+ * Under QEMU/TCG, glibc's memcpy() takes its "rep movsb" path for mid sizes
+ * (the guest CPU reports ERMS) and TCG emulates that slowly, so the memcpy
+ * baseline dips around 64 KiB.  Running with
+ * GLIBC_TUNABLES=glibc.cpu.x86_rep_movsb_threshold=1000000000 gives a
+ * baseline without that artefact.
+ *
+ * Each result is one line "bench: <name> <value> <unit>"; -q prints only
+ * those.  Every offload slice writes a freshly poisoned destination and is
+ * compared with its source afterwards.
+ *
+ * Exit status: 0 all ops succeeded and verified, 1 an op failed or a copy
+ * did not verify, 2 usage, 4 (kselftest skip) no /dev/uoffload.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <liburing.h>
+#include <liburing-offload.h>
+
+#define KSFT_SKIP	4
+#define POOL_SIZE	(64UL << 20)	/* every runner walks src and dst pools of this size */
+#define SLICES		5
+#define RATE_SIZE	4096UL
+#define RATE_QD		64		/* SQEs in flight for the rate point */
+#define BATCH_NR	64		/* descriptors per BATCH SQE */
+#ifndef PARAM_PATH	/* overridable for testing the bench itself */
+#define PARAM_PATH	"/sys/module/uoffload/parameters/inline_threshold"
+#endif
+#ifndef STATS_PATH
+#define STATS_PATH	"/sys/class/misc/uoffload/stats"
+#endif
+
+enum kind { RUN_MEMCPY, RUN_NOP, RUN_COPY, RUN_BATCH };
+static const char *const kind_names[] = { "memcpy", "NOP", "COPY", "BATCH" };
+
+struct stats {
+	bool ok;
+	unsigned long long inline_reqs, ring_reqs, descs, doorbells;
+};
+
+struct runner {
+	enum kind kind;
+	size_t size;			/* bytes per copy (descriptor) */
+	unsigned int qd;		/* SQEs in flight */
+	unsigned int nr;		/* descriptors per BATCH SQE */
+	const char *name;		/* for messages */
+	/* results */
+	bool failed;
+	double best;			/* best slice: copies (NOP: SQEs) per second */
+	unsigned long long sqes;	/* over all slices */
+	struct stats delta;		/* module counters over all slices */
+};
+
+static const size_t sizes[] = { 4096, 64 << 10, 1 << 20, 64 << 20 };
+static const char *const size_names[] = { "4k", "64k", "1m", "64m" };
+static const unsigned int size_qd[] = { 64, 32, 16, 2 };
+#define NR_SIZES	4
+
+static struct io_uring ring;
+static struct uoff_features feat;
+static int uoff_fd;
+static unsigned char *src_pool, *dst_pool;
+static struct uoff_desc descs[RATE_QD][BATCH_NR];
+static double seconds = 1.0;
+static bool quiet;
+static int failures;
+static volatile sig_atomic_t stop;
+static char saved_threshold[32];	/* set while we hold a forced value */
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/* Human-readable commentary; -q drops it, leaving only "bench:" lines. */
+static __attribute__((format(printf, 1, 2))) void note(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (quiet)
+		return;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+}
+
+static __attribute__((format(printf, 1, 2))) void error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("uoff_bench: ERROR: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	failures++;
+}
+
+static __attribute__((format(printf, 4, 5)))
+void bench(double value, int prec, const char *unit, const char *fmt, ...)
+{
+	char name[96];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	printf("bench: %-34s %12.*f %s\n", name, prec, value, unit);
+	fflush(stdout);
+}
+
+static int write_param(const char *val)
+{
+	int fd = open(PARAM_PATH, O_WRONLY | O_TRUNC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static void restore_threshold(void)
+{
+	if (saved_threshold[0] && write_param(saved_threshold) < 0)
+		fprintf(stderr, "uoff_bench: could not restore %s to %s\n",
+			PARAM_PATH, saved_threshold);
+	saved_threshold[0] = '\0';
+}
+
+/* Force inline_threshold to val, remembering the value to restore. */
+static int set_threshold(const char *val)
+{
+	if (!saved_threshold[0]) {
+		FILE *f = fopen(PARAM_PATH, "r");
+
+		if (!f)
+			return -errno;
+		if (!fgets(saved_threshold, sizeof(saved_threshold), f))
+			saved_threshold[0] = '\0';
+		fclose(f);
+		saved_threshold[strcspn(saved_threshold, "\n")] = '\0';
+		if (!saved_threshold[0])
+			return -EIO;
+	}
+	return write_param(val);
+}
+
+static void read_stats(struct stats *s)
+{
+	FILE *f = fopen(STATS_PATH, "r");
+	char line[128], name[64];
+	unsigned long long v;
+
+	memset(s, 0, sizeof(*s));
+	if (!f)
+		return;
+	s->ok = true;
+	while (fgets(line, sizeof(line), f)) {
+		const char *field;
+
+		if (sscanf(line, "%63s %llu", name, &v) != 2)
+			continue;
+		field = strchr(name, '.');
+		if (!strcmp(name, "inline_reqs"))
+			s->inline_reqs = v;
+		else if (!strcmp(name, "ring_reqs"))
+			s->ring_reqs = v;
+		else if (!strncmp(name, "chan", 4) && field && !strcmp(field, ".descs"))
+			s->descs += v;
+		else if (!strncmp(name, "chan", 4) && field && !strcmp(field, ".doorbells"))
+			s->doorbells += v;
+	}
+	fclose(f);
+}
+
+/* d += b - a */
+static void add_delta(struct stats *d, const struct stats *a, const struct stats *b)
+{
+	d->ok = a->ok && b->ok;
+	d->inline_reqs += b->inline_reqs - a->inline_reqs;
+	d->ring_reqs += b->ring_reqs - a->ring_reqs;
+	d->descs += b->descs - a->descs;
+	d->doorbells += b->doorbells - a->doorbells;
+}
+
+/* Keep within the module's per-file in-flight limits, so submission never sleeps. */
+static unsigned int clamp_qd(unsigned int qd, size_t bytes_per_sqe)
+{
+	if (feat.max_inflight_ops && qd > feat.max_inflight_ops)
+		qd = feat.max_inflight_ops;
+	if (feat.max_inflight_bytes && qd * bytes_per_sqe > feat.max_inflight_bytes)
+		qd = feat.max_inflight_bytes / bytes_per_sqe;
+	return qd ? qd : 1;
+}
+
+/*
+ * One slice of an io_uring runner: keep rn->qd SQEs in flight until the
+ * deadline, then drain.  Copy number u (BATCH: descriptor number u) moves
+ * rn->size bytes at pool offset (u * size) % POOL_SIZE, so a slice covers
+ * the pool from its start.  Returns completed SQEs, or -1 on a failed op.
+ */
+static long long slice_ring(struct runner *rn, double deadline)
+{
+	unsigned int free_slots[RATE_QD], nfree = 0, inflight = 0;
+	unsigned int per_sqe = rn->kind == RUN_BATCH ? rn->nr : 1;
+	unsigned long long unit = 0, done = 0;
+	unsigned long long pool_units = rn->size ? POOL_SIZE / rn->size : 1;
+	long long want = rn->kind == RUN_NOP ? 0 : (long long)rn->size * per_sqe;
+	bool submitting = true, err = false;
+
+	for (unsigned int i = 0; i < rn->qd; i++)
+		free_slots[nfree++] = i;
+	while (inflight || submitting) {
+		struct io_uring_cqe *cqe;
+		int ret;
+
+		for (; submitting && inflight < rn->qd; inflight++, unit += per_sqe) {
+			struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+			unsigned int slot = free_slots[--nfree];
+			size_t off = (unit % pool_units) * rn->size;
+
+			if (rn->kind == RUN_NOP) {
+				io_uring_prep_nop(sqe);
+			} else if (rn->kind == RUN_COPY) {
+				io_uring_prep_copy(sqe, uoff_fd, dst_pool + off, src_pool + off,
+						   rn->size, 0);
+			} else {
+				for (unsigned int j = 0; j < rn->nr; j++) {
+					off = ((unit + j) % pool_units) * rn->size;
+					io_uring_offload_desc_copy(&descs[slot][j], dst_pool + off,
+								   src_pool + off, rn->size);
+				}
+				io_uring_prep_offload_batch(sqe, uoff_fd, descs[slot], rn->nr, 0);
+			}
+			io_uring_sqe_set_data64(sqe, slot);
+		}
+		ret = io_uring_submit_and_wait(&ring, 1);
+		if (ret < 0 && ret != -EINTR) {
+			/* In-flight requests may still write the pools: stop here. */
+			error("%s: io_uring_submit_and_wait: %s", rn->name, strerror(-ret));
+			exit(1);
+		}
+		while (io_uring_peek_cqe(&ring, &cqe) == 0) {
+			if (cqe->res != want && !err) {
+				error("%s: %s of %zu bytes x %u: res %d (%s), expected %lld",
+				      rn->name, kind_names[rn->kind], rn->size, per_sqe, cqe->res,
+				      cqe->res < 0 ? strerror(-cqe->res) : "short", want);
+				err = true;
+				submitting = false;
+			}
+			free_slots[nfree++] = cqe->user_data;
+			inflight--;
+			done++;
+			io_uring_cqe_seen(&ring, cqe);
+		}
+		if (stop || (done && now_ns() >= deadline))
+			submitting = false;
+	}
+	return err ? -1 : (long long)done;
+}
+
+/* One slice of the memcpy() baseline: the same walk through the same pools. */
+static long long slice_memcpy(const struct runner *rn, double deadline)
+{
+	unsigned long long unit = 0, pool_units = POOL_SIZE / rn->size;
+	unsigned long long per_check = rn->size >= (1 << 20) ? 1 : (1 << 20) / rn->size;
+
+	do {
+		for (unsigned long long j = 0; j < per_check; j++, unit++) {
+			size_t off = (unit % pool_units) * rn->size;
+
+			memcpy(dst_pool + off, src_pool + off, rn->size);
+		}
+		/* The compiler must assume the copies are read. */
+		__asm__ volatile("" : : "r"(dst_pool) : "memory");
+	} while (now_ns() < deadline && !stop);
+	return unit;
+}
+
+/* Compare the part of dst a slice wrote with src. */
+static void verify(struct runner *rn, unsigned long long copies)
+{
+	size_t covered = copies * rn->size < POOL_SIZE ? copies * rn->size : POOL_SIZE;
+
+	for (size_t off = 0; off < covered; off += 4096) {
+		size_t len = covered - off < 4096 ? covered - off : 4096;
+
+		if (memcmp(dst_pool + off, src_pool + off, len)) {
+			error("%s: copied data differs from the source at offset %zu",
+			      rn->name, off);
+			rn->failed = true;
+			return;
+		}
+	}
+}
+
+/* Run the runners of one point, their slices taking turns. */
+static void run_point(struct runner *rn, int n)
+{
+	double slice_ns = seconds * 1e9 / SLICES;
+
+	for (int i = 0; i < n; i++) {
+		rn[i].failed = false;
+		rn[i].best = 0;
+		rn[i].sqes = 0;
+		memset(&rn[i].delta, 0, sizeof(rn[i].delta));
+	}
+	for (int s = 0; s < SLICES && !stop; s++) {
+		for (int i = 0; i < n && !stop; i++) {
+			bool offload = rn[i].kind == RUN_COPY || rn[i].kind == RUN_BATCH;
+			unsigned long long copies;
+			struct stats s0, s1;
+			double t0, t1;
+			long long done;
+
+			if (rn[i].failed)
+				continue;
+			if (offload)	/* poison, so that unwritten bytes are caught */
+				memset(dst_pool, 0, POOL_SIZE);
+			read_stats(&s0);
+			t0 = now_ns();
+			if (rn[i].kind == RUN_MEMCPY)
+				done = slice_memcpy(&rn[i], t0 + slice_ns);
+			else
+				done = slice_ring(&rn[i], t0 + slice_ns);
+			t1 = now_ns();
+			read_stats(&s1);
+			if (done < 0) {
+				rn[i].failed = true;
+				continue;
+			}
+			add_delta(&rn[i].delta, &s0, &s1);
+			copies = rn[i].kind == RUN_BATCH ? done * rn[i].nr : done;
+			if (offload)
+				verify(&rn[i], copies);
+			if (rn[i].kind != RUN_MEMCPY)
+				rn[i].sqes += done;
+			if (copies / ((t1 - t0) / 1e9) > rn[i].best)
+				rn[i].best = copies / ((t1 - t0) / 1e9);
+		}
+	}
+}
+
+/* Doorbells per request and descriptors per doorbell of a ring-path runner. */
+static void ring_stats(const char *name, const struct runner *rn)
+{
+	unsigned long long bells = rn->delta.doorbells;
+
+	if (!rn->delta.ok)
+		return;
+	bench(rn->sqes ? (double)bells / rn->sqes : 0, 3, "doorbells/op",
+	      "%s.doorbells_per_op", name);
+	bench(bells ? (double)rn->delta.descs / bells : 0, 2, "descs/doorbell",
+	      "%s.descs_per_doorbell", name);
+}
+
+/* Say so when the stats show requests that did not take the forced path. */
+static void check_path(const struct runner *rn, bool ring_path)
+{
+	unsigned long long other = ring_path ? rn->delta.inline_reqs : rn->delta.ring_reqs;
+
+	if (rn->delta.ok && other)
+		note("# note: %s: %llu of %llu requests took the %s path\n", rn->name, other,
+		     rn->sqes, ring_path ? "inline" : "ring");
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: uoff_bench [-t SECONDS] [-q]\n"
+		"  -t SECONDS  time per runner of each point (default 1)\n"
+		"  -q          print only the \"bench: <name> <value> <unit>\" lines\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	/* "default" leaves inline_threshold alone; it runs only if neither could be forced. */
+	static const char *const path_names[] = { "inline", "ring", "default" };
+	static const char *const path_values[] = { "4294967295", "0", NULL };
+	double ratio[3][NR_SIZES] = { { 0 } };
+	double single_vs_nop[3] = { 0 }, batch_vs_nop[3] = { 0 };
+	bool path_done[3] = { false, false, false };
+	struct sigaction sa = { .sa_handler = on_signal };
+	unsigned int batch_nr = BATCH_NR;
+	uint64_t x = 0x243f6a8885a308d3ULL;
+	char *end;
+	int opt, ret;
+
+	while ((opt = getopt(argc, argv, "t:qh")) != -1) {
+		switch (opt) {
+		case 't':
+			seconds = strtod(optarg, &end);
+			if (*end || !(seconds > 0))
+				usage();
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	uoff_fd = io_uring_offload_open(0);
+	if (uoff_fd < 0) {
+		printf("uoff_bench: SKIP: cannot open %s: %s\n", UOFF_DEVICE_PATH,
+		       strerror(-uoff_fd));
+		return KSFT_SKIP;
+	}
+	ret = io_uring_offload_get_features(uoff_fd, &feat);
+	if (ret < 0) {
+		error("GET_FEATURES: %s", strerror(-ret));
+		return 1;
+	}
+	ret = io_uring_queue_init(2 * RATE_QD, &ring, 0);
+	if (ret < 0) {
+		error("io_uring_queue_init: %s", strerror(-ret));
+		return 1;
+	}
+	src_pool = aligned_alloc(4096, POOL_SIZE);
+	dst_pool = aligned_alloc(4096, POOL_SIZE);
+	if (!src_pool || !dst_pool) {
+		error("cannot allocate 2 x %lu MiB", POOL_SIZE >> 20);
+		return 1;
+	}
+	for (size_t i = 0; i < POOL_SIZE / 8; i++) {	/* xorshift: no short period */
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		memcpy(src_pool + 8 * i, &x, 8);
+	}
+	memset(dst_pool, 0, POOL_SIZE);			/* fault the pages in */
+	if (feat.max_batch && batch_nr > feat.max_batch)
+		batch_nr = feat.max_batch;
+	atexit(restore_threshold);
+	/* Stop cleanly, so that the threshold is restored, also when the reader goes away. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
+
+	note("# uoff_bench: abi %u, engines 0x%llx, %u channels, inline_threshold %u, "
+	     "max_inflight %u ops / %llu bytes\n# %.2f s per runner and point, "
+	     "best of %d interleaved slices\n", feat.abi_version,
+	     (unsigned long long)feat.engines, feat.nr_channels, feat.inline_threshold,
+	     feat.max_inflight_ops, (unsigned long long)feat.max_inflight_bytes,
+	     seconds, SLICES);
+
+	for (int p = 0; p < 3 && !stop; p++) {
+		const char *pn = path_names[p];
+		bool forced = path_values[p], ring_path = p == 1;
+		char name[3][64];
+
+		if (!forced && (path_done[0] || path_done[1]))
+			break;
+		ret = forced ? set_threshold(path_values[p]) : 0;
+		if (ret < 0) {
+			note("# note: cannot set inline_threshold to %s (%s): skipping the %s path\n",
+			     path_values[p], strerror(-ret), pn);
+			continue;
+		}
+		note("# %s path: inline_threshold=%s\n", pn, forced ? path_values[p] : "unchanged");
+
+		/* Copy throughput: offload against memcpy() at each size. */
+		for (int i = 0; i < NR_SIZES && !stop; i++) {
+			struct runner rn[2] = {
+				{ .kind = RUN_MEMCPY, .size = sizes[i], .name = name[0] },
+				{ .kind = RUN_COPY, .size = sizes[i], .name = name[1],
+				  .qd = clamp_qd(size_qd[i], sizes[i]) },
+			};
+
+			snprintf(name[0], sizeof(name[0]), "copy.%s.%s.memcpy", pn, size_names[i]);
+			snprintf(name[1], sizeof(name[1]), "copy.%s.%s", pn, size_names[i]);
+			run_point(rn, 2);
+			if (rn[1].failed || stop)
+				continue;
+			if (forced)
+				check_path(&rn[1], ring_path);
+			ratio[p][i] = rn[1].best / rn[0].best;
+			bench(rn[1].best * sizes[i] / 1e9, 3, "GB/s", "%s.offload", name[1]);
+			bench(rn[0].best * sizes[i] / 1e9, 3, "GB/s", "%s.memcpy", name[1]);
+			bench(ratio[p][i], 3, "x", "%s.ratio", name[1]);
+			bench(rn[1].qd, 0, "sqes", "%s.qd", name[1]);
+			if (!forced || ring_path)
+				ring_stats(name[1], &rn[1]);
+		}
+		if (stop)
+			break;
+
+		/* 4 KiB request rates: single SQEs and BATCH against NOP. */
+		struct runner rn[3] = {
+			{ .kind = RUN_NOP, .qd = RATE_QD, .name = name[0] },
+			{ .kind = RUN_COPY, .size = RATE_SIZE, .name = name[1],
+			  .qd = clamp_qd(RATE_QD, RATE_SIZE) },
+			{ .kind = RUN_BATCH, .size = RATE_SIZE, .nr = batch_nr, .name = name[2],
+			  .qd = clamp_qd(RATE_QD, RATE_SIZE * batch_nr) },
+		};
+
+		snprintf(name[0], sizeof(name[0]), "rate.%s.nop", pn);
+		snprintf(name[1], sizeof(name[1]), "rate.%s.single4k", pn);
+		snprintf(name[2], sizeof(name[2]), "rate.%s.batch4k", pn);
+		run_point(rn, 3);
+		if (stop)
+			break;
+		if (!rn[0].failed)
+			bench(rn[0].best, 0, "ops/s", "%s", name[0]);
+		for (int i = 1; i < 3; i++) {
+			if (rn[i].failed || rn[0].failed)
+				continue;
+			if (forced)
+				check_path(&rn[i], ring_path);
+			bench(rn[i].best, 0, "ops/s", "%s", name[i]);
+			bench(rn[i].best / rn[0].best, 4, "x", "%s.vs_nop", name[i]);
+			if (i == 2 && !rn[1].failed)
+				bench(rn[2].best / rn[1].best, 3, "x", "%s.vs_single", name[2]);
+			bench(rn[i].qd, 0, "sqes", "%s.qd", name[i]);
+			if (!forced || ring_path)
+				ring_stats(name[i], &rn[i]);
+		}
+		single_vs_nop[p] = rn[1].failed ? 0 : rn[1].best / rn[0].best;
+		batch_vs_nop[p] = rn[2].failed ? 0 : rn[2].best / rn[0].best;
+		bench(batch_nr, 0, "descs/sqe", "%s.batch", name[2]);
+		path_done[p] = true;
+	}
+	restore_threshold();
+	if (stop)
+		error("interrupted");
+
+	note("\nsummary: offload/memcpy at 4k 64k 1m 64m; 4 KiB copy rates relative to NOP\n");
+	for (int p = 0; p < 3; p++) {
+		if (!path_done[p])
+			continue;
+		note("  %-7s path: copy ratio", path_names[p]);
+		for (int i = 0; i < NR_SIZES; i++)
+			note(" %.2f", ratio[p][i]);
+		note("; single %.4f, batch-of-%u %.4f of NOP\n", single_vs_nop[p], batch_nr,
+		     batch_vs_nop[p]);
+	}
+	note("  result: %s\n", failures ? "FAIL" : "PASS (all ops succeeded, all copies verified)");
+	return failures ? 1 : 0;
+}

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * uoffload: bulk copy and fill through io_uring, executed by whatever data
+ * mover the machine has (or by the CPU when it has none).
+ *
+ * Every command is an IORING_OP_URING_CMD on a file descriptor of
+ * /dev/uoffload and fits an ordinary 64-byte SQE:
+ *
+ *	sqe->opcode	IORING_OP_URING_CMD
+ *	sqe->fd		the open /dev/uoffload
+ *	sqe->cmd_op	UOFF_CMD_*
+ *	sqe->addr	destination (COPY, FILL), descriptor array (BATCH),
+ *			result buffer (GET_FEATURES)
+ *	sqe->len	length in bytes (COPY, FILL), number of descriptors
+ *			(BATCH), buffer size (GET_FEATURES)
+ *	sqe->cmd	struct uoff_cmd (the first 16 bytes of the payload)
+ *
+ * sqe->ioprio and sqe->file_index must be 0, and so must sqe->buf_index
+ * unless a UOFF_F_FIXED_* flag is given.  On an IORING_SETUP_SQE128 ring
+ * the 64 payload bytes past struct uoff_cmd are ignored.  A COPY or FILL of
+ * length 0 and a BATCH of 0 descriptors complete with 0.
+ *
+ * cqe->res is the number of bytes written to the destination (COPY, FILL,
+ * the sum over all descriptors for BATCH), the number of bytes of struct
+ * uoff_features written (GET_FEATURES), or a negative errno:
+ *
+ *	EINVAL		unknown or inapplicable flag, non-zero reserved field,
+ *			unknown descriptor op, overlapping source and destination
+ *			ranges, a FIXED flag without IORING_URING_CMD_FIXED or
+ *			the reverse, a GET_FEATURES buffer under 8 bytes
+ *	EFAULT		a range is not mapped, the destination is not writable,
+ *			the address range wraps, or a FIXED range lies outside
+ *			the registered buffer (io_uring itself answers EFAULT
+ *			when buf_index names no registered buffer)
+ *	E2BIG		length above max_op_len, more than max_batch
+ *			descriptors, or a BATCH totalling more than max_op_len
+ *	EOPNOTSUPP	unknown cmd_op
+ *	EAGAIN		UOFF_F_NOWAIT was given and the per-file or system-wide
+ *			in-flight limit is reached
+ *	ENOMEM		the kernel could not allocate the request
+ *	ECANCELED	the ring was closed or its task exited while the op
+ *			ran (destination bytes may be partly written), or
+ *			IORING_OP_ASYNC_CANCEL reached it while it waited for
+ *			in-flight capacity (nothing written)
+ *	EIO		the engine failed and no fallback could finish the op
+ *
+ * A request that fails with anything but ECANCELED or EIO has written
+ * nothing.
+ *
+ * Overlap rule (COPY): a source and destination whose virtual address
+ * ranges overlap are rejected with EINVAL.  Distinct virtual ranges that
+ * map the same physical memory give unspecified bytes where they meet, as
+ * memcpy() does.  The descriptors of one BATCH run in no defined order and
+ * may run in parallel; chain SQEs with IOSQE_IO_LINK when order matters.
+ */
+#ifndef _UAPI_LINUX_UOFFLOAD_H
+#define _UAPI_LINUX_UOFFLOAD_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define UOFF_ABI_VERSION	1
+#define UOFF_DEVICE_PATH	"/dev/uoffload"
+
+/* Operations: descriptor ops and bit numbers of uoff_features.ops. */
+enum uoff_op {
+	UOFF_OP_COPY		= 1,
+	UOFF_OP_FILL		= 2,
+	UOFF_OP_BATCH		= 3,
+};
+
+/*
+ * struct uoff_cmd - the payload in sqe->cmd
+ * @src:	COPY: source address; FILL: the 8-byte pattern, byte i of the
+ *		destination being byte (i % 8) of the little-endian pattern;
+ *		BATCH and GET_FEATURES: 0
+ * @flags:	UOFF_F_*
+ * @reserved:	must be 0
+ */
+struct uoff_cmd {
+	__u64	src;
+	__u32	flags;
+	__u32	reserved;
+};
+
+/*
+ * The destination (COPY, FILL, every BATCH descriptor) lies in the
+ * registered buffer sqe->buf_index; the SQE must also carry
+ * IORING_URING_CMD_FIXED in sqe->uring_cmd_flags.
+ */
+#define UOFF_F_FIXED_DST	(1U << 0)
+/*
+ * Likewise for the source of COPY (and of every BATCH copy descriptor); not
+ * accepted by FILL.  An SQE names one registered buffer, so with both flags
+ * both ranges lie in that one buffer.
+ */
+#define UOFF_F_FIXED_SRC	(1U << 1)
+/* Fail with -EAGAIN instead of waiting when in-flight limits are reached. */
+#define UOFF_F_NOWAIT		(1U << 2)
+#define UOFF_F_ALL		(UOFF_F_FIXED_DST | UOFF_F_FIXED_SRC | UOFF_F_NOWAIT)
+
+/*
+ * struct uoff_desc - one element of the array a BATCH points to
+ * @op:		UOFF_OP_COPY or UOFF_OP_FILL
+ * @reserved0:	must be 0
+ * @len:	bytes to write at @dst; 0 is allowed and does nothing
+ * @dst:	destination address
+ * @src:	COPY: source address; FILL: the pattern
+ * @reserved1:	must be 0
+ */
+struct uoff_desc {
+	__u8	op;
+	__u8	reserved0[3];
+	__u32	len;
+	__u64	dst;
+	__u64	src;
+	__u64	reserved1;
+};
+
+/* Engines, as bits of uoff_features.engines. */
+#define UOFF_ENGINE_CPU		(1ULL << 0)
+#define UOFF_ENGINE_SDXI	(1ULL << 1)
+#define UOFF_ENGINE_DMAENGINE	(1ULL << 2)
+
+/*
+ * struct uoff_features - what GET_FEATURES reports
+ * @abi_version:	UOFF_ABI_VERSION of the running module
+ * @size:		sizeof(struct uoff_features) as the module knows it;
+ *			a shorter buffer gets a prefix, fields past it are new
+ * @ops:		bit (1 << UOFF_OP_*) set for each supported op
+ * @flags:		UOFF_F_* the module accepts
+ * @engines:		UOFF_ENGINE_* currently serving requests
+ * @max_op_len:		largest COPY/FILL length, and largest BATCH total;
+ *			never above INT_MAX, so cqe->res can carry it
+ * @max_batch:		most descriptors in one BATCH
+ * @max_inflight_bytes:	bytes one open file may have in flight
+ * @max_inflight_ops:	requests one open file may have in flight
+ * @inline_threshold:	requests of at most this many bytes run on the CPU
+ *			in the submitting task, without a channel
+ * @nr_channels:	channels (descriptor rings) the engine uses
+ * @reserved:		0
+ */
+struct uoff_features {
+	__u32	abi_version;
+	__u32	size;
+	__u64	ops;
+	__u64	flags;
+	__u64	engines;
+	__u32	max_op_len;
+	__u32	max_batch;
+	__u64	max_inflight_bytes;
+	__u32	max_inflight_ops;
+	__u32	inline_threshold;
+	__u32	nr_channels;
+	__u32	reserved0;
+	__u64	reserved[8];
+};
+
+/*
+ * Command codes for sqe->cmd_op.  The module matches type, number and
+ * direction, not the size field, so a code built against an older or newer
+ * struct still works.  GET_FEATURES is also an ioctl(2) on the same file
+ * descriptor; it fills _IOC_SIZE(request) bytes (at least 8) with a prefix
+ * of struct uoff_features and zeroes any bytes past what the module knows.
+ * Through the ring, GET_FEATURES takes no flags and writes min(sqe->len,
+ * size) bytes.
+ */
+#define UOFF_IOC_MAGIC		0xBD
+#define UOFF_CMD_GET_FEATURES	_IOR(UOFF_IOC_MAGIC, 0x00, struct uoff_features)
+#define UOFF_CMD_COPY		_IOW(UOFF_IOC_MAGIC, 0x01, struct uoff_cmd)
+#define UOFF_CMD_FILL		_IOW(UOFF_IOC_MAGIC, 0x02, struct uoff_cmd)
+#define UOFF_CMD_BATCH		_IOW(UOFF_IOC_MAGIC, 0x03, struct uoff_cmd)
+
+#endif /* _UAPI_LINUX_UOFFLOAD_H */
