@@ -202,7 +202,7 @@ static unsigned int uoff_chan_pick(void)
  * Requests of at least this many bytes are cut across all channels, the
  * local one first, so that every channel's executor works on them.
  */
-#define UOFF_SPREAD_MIN		(4U << 20)
+#define UOFF_SPREAD_MIN		(2 * UOFF_XFER_MAX)
 
 /**
  * uoff_req_submit() - queue a request on channel rings

@@ -85,10 +85,12 @@ struct runner {
 	struct stats delta;		/* module counters over all slices */
 };
 
-static const size_t sizes[] = { 4096, 64 << 10, 1 << 20, 64 << 20 };
-static const char *const size_names[] = { "4k", "64k", "1m", "64m" };
-static const unsigned int size_qd[] = { 64, 32, 16, 2 };
-#define NR_SIZES	4
+/* 16k and 256k bracket the inline/ring crossover that inline_threshold sets. */
+static const size_t sizes[] = { 4096, 16 << 10, 64 << 10, 256 << 10, 1 << 20,
+				64 << 20 };
+static const char *const size_names[] = { "4k", "16k", "64k", "256k", "1m", "64m" };
+static const unsigned int size_qd[] = { 64, 64, 32, 32, 16, 2 };
+#define NR_SIZES	(sizeof(sizes) / sizeof(sizes[0]))
 
 static struct io_uring ring;
 static struct uoff_features feat;
@@ -509,7 +511,7 @@ int main(int argc, char **argv)
 		note("# %s path: inline_threshold=%s\n", pn, forced ? path_values[p] : "unchanged");
 
 		/* Copy throughput: offload against memcpy() at each size. */
-		for (int i = 0; i < NR_SIZES && !stop; i++) {
+		for (unsigned int i = 0; i < NR_SIZES && !stop; i++) {
 			struct runner rn[2] = {
 				{ .kind = RUN_MEMCPY, .size = sizes[i], .name = name[0] },
 				{ .kind = RUN_COPY, .size = sizes[i], .name = name[1],
@@ -573,12 +575,15 @@ int main(int argc, char **argv)
 	if (stop)
 		error("interrupted");
 
-	note("\nsummary: offload/memcpy at 4k 64k 1m 64m; 4 KiB copy rates relative to NOP\n");
+	note("\nsummary: offload/memcpy at");
+	for (unsigned int i = 0; i < NR_SIZES; i++)
+		note(" %s", size_names[i]);
+	note("; 4 KiB copy rates relative to NOP\n");
 	for (int p = 0; p < 3; p++) {
 		if (!path_done[p])
 			continue;
 		note("  %-7s path: copy ratio", path_names[p]);
-		for (int i = 0; i < NR_SIZES; i++)
+		for (unsigned int i = 0; i < NR_SIZES; i++)
 			note(" %.2f", ratio[p][i]);
 		note("; single %.4f, batch-of-%u %.4f of NOP\n", single_vs_nop[p], batch_nr,
 		     batch_vs_nop[p]);
