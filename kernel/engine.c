@@ -120,62 +120,67 @@ void uoff_xfer_done(const struct uoff_xfer *x, int status)
 	uoff_req_put(req);
 }
 
-/* Backends call this after freeing @n ring slots. */
-void uoff_chan_reaped(struct uoff_chan *chan, unsigned int n)
+/*
+ * Optionally append @feed to @chan's backlog, then write as many backlog
+ * descriptors as there are free slots, publish them and ring the doorbell
+ * once.  Feeds written out completely drop their request reference after
+ * the lock is released, as that may complete the request.
+ */
+static void uoff_chan_feed(struct uoff_chan *chan, struct uoff_feed *feed)
 {
-	atomic_sub(n, &chan->inflight);
-	atomic64_inc(&chan->stats.reaps);
-	wake_up(&chan->space_wq);
-}
-
-static bool uoff_chan_has_space(struct uoff_chan *chan)
-{
-	unsigned int n;
+	struct uoff_feed *f, *tmp;
+	unsigned int n = 0, space;
+	LIST_HEAD(written);
+	u64 bytes = 0;
 
 	spin_lock(&chan->lock);
-	n = chan->ops->space(chan);
-	spin_unlock(&chan->lock);
-	return n;
-}
+	if (feed)
+		list_add_tail(&feed->node, &chan->backlog);
+	space = chan->ops->space(chan);
+	while (n < space && !list_empty(&chan->backlog)) {
+		f = list_first_entry(&chan->backlog, struct uoff_feed, node);
+		for (; n < space && f->left; f->left--) {
+			struct uoff_xfer x;
 
-/*
- * Write all of @it's descriptors to @chan.  Each pass fills as many free
- * slots as there are, publishes them and rings the doorbell once; when the
- * ring is full we sleep until the executor frees slots.
- */
-static void uoff_chan_submit(struct uoff_chan *chan, struct uoff_xfer_iter *it,
-			     unsigned int left)
-{
-	struct uoff_req *req = it->req;
-	struct uoff_xfer x;
-
-	while (left) {
-		unsigned int n, i;
-		u64 bytes = 0;
-
-		spin_lock(&chan->lock);
-		n = min(chan->ops->space(chan), left);
-		for (i = 0; i < n; i++) {
-			uoff_xfer_next(it, &x);
-			atomic_inc(&req->pending);
-			chan->ops->write(chan, i, &x);
+			uoff_xfer_next(&f->it, &x);
+			atomic_inc(&x.req->pending);
+			chan->ops->write(chan, n++, &x);
 			bytes += x.len;
 		}
-		if (n)
-			chan->ops->commit(chan, n);
-		spin_unlock(&chan->lock);
+		if (!f->left)
+			list_move_tail(&f->node, &written);
+	}
+	if (n)
+		chan->ops->commit(chan, n);
+	spin_unlock(&chan->lock);
 
-		if (!n) {
-			wait_event(chan->space_wq, uoff_chan_has_space(chan));
-			continue;
-		}
-		left -= n;
+	if (n) {
 		atomic_add(n, &chan->inflight);
 		atomic64_add(n, &chan->stats.descs);
 		atomic64_add(bytes, &chan->stats.bytes);
 		atomic64_inc(&chan->stats.doorbells);
 		chan->ops->doorbell(chan);
 	}
+	list_for_each_entry_safe(f, tmp, &written, node) {
+		list_del(&f->node);
+		uoff_req_put(f->it.req);
+	}
+}
+
+/**
+ * uoff_chan_reaped() - a backend freed ring slots
+ * @chan: the channel
+ * @n: how many slots
+ *
+ * Refills the ring from the channel's backlog.  Called in process context,
+ * without chan->lock.
+ */
+void uoff_chan_reaped(struct uoff_chan *chan, unsigned int n)
+{
+	atomic_sub(n, &chan->inflight);
+	atomic64_inc(&chan->stats.reaps);
+	/* Under chan->lock: a feed appended concurrently is never missed. */
+	uoff_chan_feed(chan, NULL);
 }
 
 /* Prefer a channel on the submitting CPU's node, then the least loaded. */
@@ -206,30 +211,44 @@ static unsigned int uoff_chan_pick(void)
 
 /**
  * uoff_req_submit() - queue a request on channel rings
- * @req: the request; req->done runs once every descriptor has finished
+ * @req: the request, of at least one byte; req->done runs once every
+ *	 descriptor has finished, possibly before this returns
  *
- * May sleep while a ring is full.  req->done may run before this returns.
+ * Never waits for ring space: what does not fit waits on the channels'
+ * backlogs and is written as the executors free slots.
  */
 void uoff_req_submit(struct uoff_req *req)
 {
 	unsigned int first = uoff_chan_pick(), nr = uoff_req_count_xfers(req);
-	unsigned int i, ways = req->bytes >= UOFF_SPREAD_MIN ? uoff_nr_chans : 1;
-	unsigned int per = DIV_ROUND_UP(nr, ways);
+	unsigned int i, j, ways = 1, per;
 	struct uoff_xfer_iter it;
+	struct uoff_xfer x;
 
-	/* The submitter's reference keeps req alive until all are queued. */
-	atomic_set(&req->pending, 1);
+	if (req->bytes >= UOFF_SPREAD_MIN)
+		ways = min(uoff_nr_chans, UOFF_MAX_WAYS);
+	per = DIV_ROUND_UP(nr, ways);
+	ways = DIV_ROUND_UP(nr, per);
+
+	/* Each feed holds a reference until its last descriptor is written. */
+	atomic_set(&req->pending, ways);
 	uoff_xfer_iter_init(&it, req);
-	for (i = 0; i < ways && nr; i++) {
+	for (i = 0; i < ways; i++) {
+		struct uoff_feed *f = &req->feeds[i];
+
+		f->it = it;
+		f->left = min(per, nr);
+		nr -= f->left;
+		for (j = 0; i + 1 < ways && j < f->left; j++)
+			uoff_xfer_next(&it, &x);
+	}
+	/* req may be gone once its last feed is queued. */
+	for (i = 0; i < ways; i++) {
 		struct uoff_chan *chan = uoff_chans[(first + i) % uoff_nr_chans];
-		unsigned int n = min(per, nr);
 
 		atomic64_inc(req->kernel ? &chan->stats.kernel_reqs :
 					   &chan->stats.reqs);
-		uoff_chan_submit(chan, &it, n);
-		nr -= n;
+		uoff_chan_feed(chan, &req->feeds[i]);
 	}
-	uoff_req_put(req);
 }
 
 /**
@@ -322,7 +341,7 @@ int uoff_engine_init(void)
 		chan->id = uoff_nr_chans;
 		chan->node = node;
 		spin_lock_init(&chan->lock);
-		init_waitqueue_head(&chan->space_wq);
+		INIT_LIST_HEAD(&chan->backlog);
 		ret = uoff_cpu_chan_init(chan);
 		if (ret) {
 			kfree(chan);

@@ -14,9 +14,9 @@
 
 #include <linux/atomic.h>
 #include <linux/bvec.h>
+#include <linux/list.h>
 #include <linux/spinlock.h>
 #include <linux/uoffload.h>
-#include <linux/wait.h>
 
 #define UOFF_MAX_OP_LEN		(1U << 30)
 #define UOFF_MAX_BATCH		1024U
@@ -42,6 +42,28 @@ struct uoff_seg {
 struct uoff_req;
 typedef void (*uoff_req_done_t)(struct uoff_req *req);
 
+/* Cuts a request's segments into descriptors, in order. */
+struct uoff_xfer_iter {
+	struct uoff_req		*req;
+	unsigned int		seg;
+	u32			seg_off;
+	struct uoff_span	dst;
+	struct uoff_span	src;
+};
+
+/*
+ * The descriptors of a request still to be written to one channel's ring:
+ * a request is spread over at most UOFF_MAX_WAYS channels, one feed each,
+ * and a feed waits on the channel's backlog while the ring is full.
+ */
+struct uoff_feed {
+	struct list_head	node;
+	struct uoff_xfer_iter	it;
+	unsigned int		left;
+};
+
+#define UOFF_MAX_WAYS		4
+
 struct uoff_req {
 	struct uoff_seg		*segs;
 	unsigned int		nr_segs;
@@ -49,8 +71,10 @@ struct uoff_req {
 	bool			cancelled;
 	int			error;
 	u64			bytes;
+	/* a reference per descriptor in a ring and per unfinished feed */
 	atomic_t		pending;
 	uoff_req_done_t		done;
+	struct uoff_feed	feeds[UOFF_MAX_WAYS];
 };
 
 /* One descriptor: a piece of one segment. */
@@ -62,15 +86,6 @@ struct uoff_xfer {
 	u64			pattern;
 	u32			len;
 	u8			op;
-};
-
-/* Cuts a request's segments into descriptors, in order. */
-struct uoff_xfer_iter {
-	struct uoff_req		*req;
-	unsigned int		seg;
-	u32			seg_off;
-	struct uoff_span	dst;
-	struct uoff_span	src;
 };
 
 void uoff_xfer_iter_init(struct uoff_xfer_iter *it, struct uoff_req *req);
@@ -109,8 +124,8 @@ struct uoff_chan {
 	int				node;
 	const struct uoff_chan_ops	*ops;
 	void				*priv;
-	spinlock_t			lock;	/* producers */
-	wait_queue_head_t		space_wq;
+	spinlock_t			lock;	/* producers, backlog */
+	struct list_head		backlog; /* of struct uoff_feed */
 	atomic_t			inflight; /* descriptors */
 	struct uoff_chan_stats		stats;
 };

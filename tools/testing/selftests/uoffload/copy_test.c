@@ -157,6 +157,27 @@ TEST_F_TIMEOUT(copy, large_sizes, 240)
 	munmap(dst, max_len + 2 * UOFF_GUARD);
 }
 
+/*
+ * More descriptors than all channel rings hold at once (1025 of 256 KiB
+ * against 256 slots a channel): on the ring path the rest waits on the
+ * channels' backlogs and is queued as slots free up.
+ */
+TEST_F_TIMEOUT(copy, more_descriptors_than_ring_slots, 240)
+{
+	const unsigned int len = 256 * MiB + 3;
+	const __u64 seed = 0xb4c1;
+	char *src, *dst;
+
+	src = uoff_map(len);
+	dst = uoff_map(len + 2 * UOFF_GUARD);
+	ASSERT_NE(NULL, src);
+	ASSERT_NE(NULL, dst);
+	uoff_pattern_fill(src, len, seed, 0);
+	copy_one(_metadata, &self->ctx, dst + UOFF_GUARD + 1, src, len, seed, 0);
+	munmap(src, len);
+	munmap(dst, len + 2 * UOFF_GUARD);
+}
+
 /* Ranges that start just before a page boundary and run across it. */
 TEST_F(copy, page_straddle)
 {
