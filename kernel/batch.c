@@ -37,7 +37,7 @@ struct uoff_batch *uoff_batch_alloc(unsigned int max_entries, gfp_t gfp)
 	b = kvzalloc(struct_size(b, segs, max_entries), gfp);
 	if (!b)
 		return NULL;
-	b->bv = kvcalloc(2 * max_entries, sizeof(*b->bv), gfp);
+	b->bv = kvcalloc(max_entries, 2 * sizeof(*b->bv), gfp);
 	if (!b->bv) {
 		kvfree(b);
 		return NULL;

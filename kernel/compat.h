@@ -35,6 +35,15 @@ static inline void uoff_cmd_done(struct io_uring_cmd *cmd, int res,
 #endif
 }
 
+/*
+ * Task work runs from a fallback kworker, not the submitting task, when
+ * that task is exiting: nothing may be done there in the task's mm.
+ */
+static inline bool uoff_tw_task_dead(unsigned int issue_flags)
+{
+	return issue_flags & IO_URING_F_TASK_DEAD;
+}
+
 static inline int uoff_cmd_import_fixed(u64 ubuf, unsigned long len, int rw,
 					struct iov_iter *iter,
 					struct io_uring_cmd *cmd,

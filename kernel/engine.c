@@ -11,6 +11,7 @@
 #include <linux/bitops.h>
 #include <linux/minmax.h>
 #include <linux/nodemask.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 #include <linux/topology.h>
@@ -150,12 +151,14 @@ static void uoff_chan_feed(struct uoff_chan *chan, struct uoff_feed *feed)
 		if (!f->left)
 			list_move_tail(&f->node, &written);
 	}
-	if (n)
+	if (n) {
+		/* Before the executor can see them, so reaping cannot underflow. */
+		atomic_add(n, &chan->inflight);
 		chan->ops->commit(chan, n);
+	}
 	spin_unlock(&chan->lock);
 
 	if (n) {
-		atomic_add(n, &chan->inflight);
 		atomic64_add(n, &chan->stats.descs);
 		atomic64_add(bytes, &chan->stats.bytes);
 		atomic64_inc(&chan->stats.doorbells);
@@ -268,6 +271,7 @@ void uoff_req_run_inline(struct uoff_req *req)
 			WRITE_ONCE(x.seg->status, ret);
 			cmpxchg(&req->error, 0, ret);
 		}
+		cond_resched();
 	}
 }
 
@@ -325,8 +329,7 @@ int uoff_engine_init(void)
 {
 	int node, ret;
 
-	uoff_chans = kcalloc(num_online_nodes(), sizeof(*uoff_chans),
-			     GFP_KERNEL);
+	uoff_chans = kcalloc(nr_node_ids, sizeof(*uoff_chans), GFP_KERNEL);
 	if (!uoff_chans)
 		return -ENOMEM;
 

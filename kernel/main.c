@@ -31,6 +31,7 @@ static const struct file_operations uoff_fops = {
 	.open		= uoff_open,
 	.release	= uoff_release,
 	.unlocked_ioctl	= uoff_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
 	.uring_cmd	= uoff_uring_cmd,
 };
 

@@ -97,17 +97,38 @@ struct uoff_inflight {
 
 struct uoff_file {
 	struct uoff_inflight	inflight;
+	unsigned int		nr_waiting;	/* uoff_charge_lock */
+};
+
+/*
+ * A request that found the in-flight bounds reached.  It waits on
+ * uoff_waiters, in arrival order, with everything it read from its SQE:
+ * once io_uring_enter() returns, the SQ slot may hold another request.
+ * uoff_uncharge() admits the waiters that fit and hands each to its task
+ * to pin its memory and start.
+ */
+struct uoff_waiter {
+	struct list_head	node;
+	struct io_uring_cmd	*cmd;
+	struct uoff_file	*uf;
+	u64			bytes;
+	u32			flags;
+	bool			admitted;
+	unsigned int		nr;
+	struct uoff_desc	descs[];
 };
 
 static DEFINE_SPINLOCK(uoff_charge_lock);
 static struct uoff_inflight uoff_sys_inflight;
-static DECLARE_WAIT_QUEUE_HEAD(uoff_charge_wq);
+static LIST_HEAD(uoff_waiters);
+static unsigned int uoff_sys_waiting;
 
 static struct {
 	atomic64_t	inline_reqs;
 	atomic64_t	inline_bytes;
 	atomic64_t	ring_reqs;
 	atomic64_t	ring_bytes;
+	atomic64_t	waited_reqs;
 } uoff_uring_stats;
 
 /* A user request. */
@@ -120,8 +141,10 @@ struct uoff_ureq {
 	struct uoff_mem		mem_inline[2];
 };
 
+/* Set only while a command is cancelable: on a ring, or waiting. */
 struct uoff_pdu {
 	struct uoff_ureq	*ureq;
+	struct uoff_waiter	*waiter;
 };
 
 /* The SQE fields a command reads, read once from the shared SQ ring. */
@@ -146,53 +169,63 @@ static bool uoff_inflight_fits(const struct uoff_inflight *in, u64 bytes,
 	return in->ops < max_ops && (!in->ops || in->bytes + bytes <= max_bytes);
 }
 
+static bool uoff_charge_locked(struct uoff_file *uf, u64 bytes)
+{
+	lockdep_assert_held(&uoff_charge_lock);
+
+	if (!uoff_inflight_fits(&uf->inflight, bytes,
+				READ_ONCE(uoff_max_file_ops),
+				READ_ONCE(uoff_max_file_bytes)) ||
+	    !uoff_inflight_fits(&uoff_sys_inflight, bytes,
+				READ_ONCE(uoff_max_sys_ops),
+				READ_ONCE(uoff_max_sys_bytes)))
+		return false;
+	uf->inflight.ops++;
+	uf->inflight.bytes += bytes;
+	uoff_sys_inflight.ops++;
+	uoff_sys_inflight.bytes += bytes;
+	return true;
+}
+
+/* Claim capacity, unless the bounds are reached or others wait for it. */
 static bool uoff_try_charge(struct uoff_file *uf, u64 bytes)
 {
 	bool ok;
 
 	spin_lock(&uoff_charge_lock);
-	ok = uoff_inflight_fits(&uf->inflight, bytes,
-				READ_ONCE(uoff_max_file_ops),
-				READ_ONCE(uoff_max_file_bytes)) &&
-	     uoff_inflight_fits(&uoff_sys_inflight, bytes,
-				READ_ONCE(uoff_max_sys_ops),
-				READ_ONCE(uoff_max_sys_bytes));
-	if (ok) {
-		uf->inflight.ops++;
-		uf->inflight.bytes += bytes;
-		uoff_sys_inflight.ops++;
-		uoff_sys_inflight.bytes += bytes;
-	}
+	ok = list_empty(&uoff_waiters) && uoff_charge_locked(uf, bytes);
 	spin_unlock(&uoff_charge_lock);
 	return ok;
 }
 
+static void uoff_waiter_tw(struct io_uring_cmd *cmd, unsigned int issue_flags);
+
+/* Give capacity back and admit the waiters that now fit, first fit first. */
 static void uoff_uncharge(struct uoff_file *uf, u64 bytes)
 {
+	struct uoff_waiter *w, *tmp;
+	LIST_HEAD(admitted);
+
 	spin_lock(&uoff_charge_lock);
 	uf->inflight.ops--;
 	uf->inflight.bytes -= bytes;
 	uoff_sys_inflight.ops--;
 	uoff_sys_inflight.bytes -= bytes;
+	list_for_each_entry_safe(w, tmp, &uoff_waiters, node) {
+		if (!uoff_charge_locked(w->uf, w->bytes))
+			continue;
+		w->admitted = true;
+		w->uf->nr_waiting--;
+		uoff_sys_waiting--;
+		list_move_tail(&w->node, &admitted);
+	}
 	spin_unlock(&uoff_charge_lock);
-	wake_up_all(&uoff_charge_wq);
-}
 
-/*
- * Claim in-flight capacity for @bytes.  Beyond the bounds a NOWAIT request
- * fails with -EAGAIN; others are retried by io_uring from io-wq, where
- * they sleep until capacity frees up or the wait is cancelled.
- */
-static int uoff_charge(struct uoff_file *uf, u64 bytes, u32 flags,
-		       unsigned int issue_flags)
-{
-	if (uoff_try_charge(uf, bytes))
-		return 0;
-	if ((flags & UOFF_F_NOWAIT) || (issue_flags & IO_URING_F_NONBLOCK))
-		return -EAGAIN;
-	if (wait_event_interruptible(uoff_charge_wq, uoff_try_charge(uf, bytes)))
-		return -ECANCELED;
-	return 0;
+	/* Admitted waiters are no longer cancel's to touch. */
+	list_for_each_entry_safe(w, tmp, &admitted, node) {
+		list_del(&w->node);
+		io_uring_cmd_do_in_task_lazy(w->cmd, uoff_waiter_tw);
+	}
 }
 
 static int uoff_desc_check(const struct uoff_desc *d)
@@ -237,7 +270,7 @@ static int uoff_descs_check(const struct uoff_desc *descs, unsigned int nr,
 
 static struct uoff_ureq *uoff_ureq_alloc(unsigned int nr)
 {
-	struct uoff_ureq *u = kzalloc(sizeof(*u), GFP_KERNEL);
+	struct uoff_ureq *u = kzalloc(sizeof(*u), GFP_KERNEL_ACCOUNT);
 
 	if (!u)
 		return NULL;
@@ -246,8 +279,8 @@ static struct uoff_ureq *uoff_ureq_alloc(unsigned int nr)
 		u->mem = u->mem_inline;
 		return u;
 	}
-	u->req.segs = kvcalloc(nr, sizeof(*u->req.segs), GFP_KERNEL);
-	u->mem = kvcalloc(2 * nr, sizeof(*u->mem), GFP_KERNEL);
+	u->req.segs = kvcalloc(nr, sizeof(*u->req.segs), GFP_KERNEL_ACCOUNT);
+	u->mem = kvcalloc(nr, 2 * sizeof(*u->mem), GFP_KERNEL_ACCOUNT);
 	if (!u->req.segs || !u->mem) {
 		kvfree(u->req.segs);
 		kvfree(u->mem);
@@ -339,25 +372,17 @@ static void uoff_ureq_done(struct uoff_req *req)
 }
 
 /*
- * Issue COPY, FILL or BATCH, all expressed as descriptors.  Returns the
- * CQE result, or -EIOCBQUEUED once the request is on a channel ring.
+ * Start a request that holds its in-flight charge: pin or import its memory
+ * and run it inline or queue it on the channel rings.  Returns the CQE
+ * result, or -EIOCBQUEUED once the request is on the rings.
  */
-static int uoff_descs_issue(struct io_uring_cmd *cmd,
+static int uoff_descs_start(struct io_uring_cmd *cmd, struct uoff_file *uf,
 			    const struct uoff_desc *descs, unsigned int nr,
-			    u32 flags, unsigned int issue_flags)
+			    u32 flags, u64 bytes, unsigned int issue_flags)
 {
-	struct uoff_file *uf = cmd->file->private_data;
+	struct uoff_pdu *pdu = io_uring_cmd_to_pdu(cmd, struct uoff_pdu);
 	struct uoff_ureq *u;
-	u64 bytes;
 	int ret;
-
-	ret = uoff_descs_check(descs, nr, &bytes);
-	if (ret || !bytes)
-		return ret;
-
-	ret = uoff_charge(uf, bytes, flags, issue_flags);
-	if (ret)
-		return ret;
 
 	u = uoff_ureq_alloc(nr);
 	if (!u) {
@@ -382,7 +407,8 @@ static int uoff_descs_issue(struct io_uring_cmd *cmd,
 
 	atomic64_inc(&uoff_uring_stats.ring_reqs);
 	atomic64_add(bytes, &uoff_uring_stats.ring_bytes);
-	io_uring_cmd_to_pdu(cmd, struct uoff_pdu)->ureq = u;
+	pdu->ureq = u;
+	pdu->waiter = NULL;
 	/* Before submitting: completion may free the command at any time. */
 	io_uring_cmd_mark_cancelable(cmd, issue_flags);
 	uoff_req_submit(&u->req);
@@ -394,6 +420,108 @@ err_unmap:
 err_uncharge:
 	uoff_uncharge(uf, bytes);
 	return ret;
+}
+
+/* A waiter's task runs it once admitted; the charge is already taken. */
+static void uoff_waiter_tw(struct io_uring_cmd *cmd, unsigned int issue_flags)
+{
+	struct uoff_pdu *pdu = io_uring_cmd_to_pdu(cmd, struct uoff_pdu);
+	struct uoff_waiter *w = pdu->waiter;
+	int ret;
+
+	pdu->waiter = NULL;
+	if (uoff_tw_task_dead(issue_flags)) {
+		/* Not in the submitter's mm: there is nothing to pin with. */
+		uoff_uncharge(w->uf, w->bytes);
+		ret = -ECANCELED;
+	} else {
+		ret = uoff_descs_start(cmd, w->uf, w->descs, w->nr, w->flags,
+				       w->bytes, issue_flags);
+	}
+	kvfree(w);
+	if (ret != -EIOCBQUEUED)
+		uoff_cmd_done(cmd, ret, issue_flags);
+}
+
+/*
+ * Queue a request that found the bounds reached; it completes through
+ * io_uring_cmd_done() whatever happens.  A file, and the system, may have
+ * as many requests waiting as in flight; past that, -EAGAIN.
+ */
+static int uoff_descs_wait(struct io_uring_cmd *cmd, struct uoff_file *uf,
+			   const struct uoff_desc *descs, unsigned int nr,
+			   u32 flags, u64 bytes, unsigned int issue_flags)
+{
+	struct uoff_pdu *pdu = io_uring_cmd_to_pdu(cmd, struct uoff_pdu);
+	struct uoff_waiter *w;
+	bool charged = false, queued = false;
+	int ret;
+
+	w = kvmalloc(struct_size(w, descs, nr), GFP_KERNEL_ACCOUNT);
+	if (!w)
+		return -ENOMEM;
+	w->cmd = cmd;
+	w->uf = uf;
+	w->bytes = bytes;
+	w->flags = flags;
+	w->admitted = false;
+	w->nr = nr;
+	memcpy(w->descs, descs, flex_array_size(w, descs, nr));
+	pdu->ureq = NULL;
+	pdu->waiter = w;
+	io_uring_cmd_mark_cancelable(cmd, issue_flags);
+
+	/* Capacity may have come back since the first try. */
+	spin_lock(&uoff_charge_lock);
+	if (list_empty(&uoff_waiters) && uoff_charge_locked(uf, bytes)) {
+		charged = true;
+	} else if (uf->nr_waiting < READ_ONCE(uoff_max_file_ops) &&
+		   uoff_sys_waiting < READ_ONCE(uoff_max_sys_ops)) {
+		list_add_tail(&w->node, &uoff_waiters);
+		uf->nr_waiting++;
+		uoff_sys_waiting++;
+		queued = true;
+	}
+	spin_unlock(&uoff_charge_lock);
+	if (queued) {
+		atomic64_inc(&uoff_uring_stats.waited_reqs);
+		return -EIOCBQUEUED;
+	}
+
+	pdu->waiter = NULL;
+	kvfree(w);
+	ret = charged ? uoff_descs_start(cmd, uf, descs, nr, flags, bytes,
+					 issue_flags) : -EAGAIN;
+	if (ret != -EIOCBQUEUED)
+		uoff_cmd_done(cmd, ret, issue_flags);
+	return -EIOCBQUEUED;
+}
+
+/*
+ * Issue COPY, FILL or BATCH, all expressed as descriptors.  Returns the
+ * CQE result, or -EIOCBQUEUED when the command completes later.
+ */
+static int uoff_descs_issue(struct io_uring_cmd *cmd,
+			    const struct uoff_desc *descs, unsigned int nr,
+			    u32 flags, unsigned int issue_flags)
+{
+	struct uoff_file *uf = cmd->file->private_data;
+	u64 bytes;
+	int ret;
+
+	ret = uoff_descs_check(descs, nr, &bytes);
+	if (ret || !bytes)
+		return ret;
+
+	if (uoff_try_charge(uf, bytes))
+		return uoff_descs_start(cmd, uf, descs, nr, flags, bytes,
+					issue_flags);
+	if (!(flags & UOFF_F_NOWAIT))
+		return uoff_descs_wait(cmd, uf, descs, nr, flags, bytes,
+				       issue_flags);
+	/* -EAGAIN from ->uring_cmd would mean "retry from io-wq". */
+	uoff_cmd_done(cmd, -EAGAIN, issue_flags);
+	return -EIOCBQUEUED;
 }
 
 static int uoff_copy(struct io_uring_cmd *cmd, const struct uoff_args *a,
@@ -549,12 +677,39 @@ static int uoff_args_read(struct io_uring_cmd *cmd, unsigned int issue_flags,
 	return 0;
 }
 
-/* A cancelled request stops at its next descriptor and ends -ECANCELED. */
-static void uoff_cmd_cancel(struct io_uring_cmd *cmd)
+/*
+ * Ring exit or task exit: a request on the rings stops at its next
+ * descriptor and ends -ECANCELED; one still waiting for capacity ends
+ * -ECANCELED at once.  Runs under the ring lock, like the task work that
+ * starts admitted waiters and the one that completes requests.
+ */
+static void uoff_cmd_cancel(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
-	struct uoff_ureq *u = io_uring_cmd_to_pdu(cmd, struct uoff_pdu)->ureq;
+	struct uoff_pdu *pdu = io_uring_cmd_to_pdu(cmd, struct uoff_pdu);
+	struct uoff_waiter *w = pdu->waiter;
+	bool dequeued = false;
 
-	WRITE_ONCE(u->req.cancelled, true);
+	if (pdu->ureq) {
+		WRITE_ONCE(pdu->ureq->req.cancelled, true);
+		return;
+	}
+	if (!w)
+		return;
+
+	spin_lock(&uoff_charge_lock);
+	if (!w->admitted) {
+		list_del(&w->node);
+		w->uf->nr_waiting--;
+		uoff_sys_waiting--;
+		dequeued = true;
+	}
+	spin_unlock(&uoff_charge_lock);
+	if (!dequeued)
+		return;		/* its task work is queued and starts it */
+
+	pdu->waiter = NULL;
+	kvfree(w);
+	uoff_cmd_done(cmd, -ECANCELED, issue_flags);
 }
 
 int uoff_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
@@ -564,7 +719,7 @@ int uoff_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	int ret;
 
 	if (issue_flags & IO_URING_F_CANCEL) {
-		uoff_cmd_cancel(cmd);
+		uoff_cmd_cancel(cmd, issue_flags);
 		return 0;
 	}
 
@@ -575,16 +730,7 @@ int uoff_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	if (ret)
 		return ret;
 
-	ret = def->issue(cmd, &a, issue_flags);
-	if (ret == -EAGAIN && (a.flags & UOFF_F_NOWAIT)) {
-		/*
-		 * -EAGAIN returned from ->uring_cmd makes io_uring retry from
-		 * io-wq; for NOWAIT it is the answer, so post it ourselves.
-		 */
-		uoff_cmd_done(cmd, ret, issue_flags);
-		return -EIOCBQUEUED;
-	}
-	return ret;
+	return def->issue(cmd, &a, issue_flags);
 }
 
 long uoff_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -614,7 +760,7 @@ int uoff_release(struct inode *inode, struct file *file)
 {
 	struct uoff_file *uf = file->private_data;
 
-	WARN_ON_ONCE(uf->inflight.ops);
+	WARN_ON_ONCE(uf->inflight.ops || uf->nr_waiting);
 	kfree(uf);
 	return 0;
 }
@@ -631,11 +777,12 @@ int uoff_uring_show_stats(char *buf, int at)
 
 	return at + sysfs_emit_at(buf, at,
 			"inline_reqs %lld\ninline_bytes %lld\n"
-			"ring_reqs %lld\nring_bytes %lld\n"
+			"ring_reqs %lld\nring_bytes %lld\nwaited_reqs %lld\n"
 			"inflight_ops %u\ninflight_bytes %llu\n",
 			atomic64_read(&uoff_uring_stats.inline_reqs),
 			atomic64_read(&uoff_uring_stats.inline_bytes),
 			atomic64_read(&uoff_uring_stats.ring_reqs),
 			atomic64_read(&uoff_uring_stats.ring_bytes),
+			atomic64_read(&uoff_uring_stats.waited_reqs),
 			ops, bytes);
 }

@@ -36,12 +36,13 @@
  *			descriptors, or a BATCH totalling more than max_op_len
  *	EOPNOTSUPP	unknown cmd_op
  *	EAGAIN		UOFF_F_NOWAIT was given and the per-file or system-wide
- *			in-flight limit is reached
+ *			in-flight limit is reached, or as many requests as may
+ *			be in flight are already waiting for capacity
  *	ENOMEM		the kernel could not allocate the request
- *	ECANCELED	the ring was closed or its task exited while the op
- *			ran (destination bytes may be partly written), or
- *			IORING_OP_ASYNC_CANCEL reached it while it waited for
- *			in-flight capacity (nothing written)
+ *	ECANCELED	the ring was closed or the submitting task exited
+ *			while the op ran (destination bytes may be partly
+ *			written) or waited for in-flight capacity (nothing
+ *			written)
  *	EIO		the engine failed and no fallback could finish the op
  *
  * A request that fails with anything but ECANCELED or EIO has written

@@ -308,7 +308,9 @@ FIXTURE_SETUP(thread_exit)
 	uoff_pattern_fill(self->src, T_OP_LEN, 0x7e, 0);
 	uoff_fixture_open(_metadata, &self->ctx, &self->threshold,
 			  UOFF_ALL_RING, T_NR_OPS);
-	ret = uoff_param_override(&self->max_ops, "max_inflight_ops", 1);
+	/* Half the ops run, the other half wait for them. */
+	ret = uoff_param_override(&self->max_ops, "max_inflight_ops",
+				  T_NR_OPS / 2);
 	ASSERT_EQ(0, ret);
 }
 
