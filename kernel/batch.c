@@ -170,7 +170,8 @@ EXPORT_SYMBOL_GPL(uoff_batch_add_copy_folio);
  * @batch: a batch not in flight
  * @folio: the folio
  *
- * Return: 0, or -ENOSPC when the batch is full.
+ * Return: 0, -ENOSPC when the batch is full, -EINVAL for a folio larger
+ * than 1 GiB.
  */
 int uoff_batch_add_zero_folio(struct uoff_batch *batch, struct folio *folio)
 {

@@ -116,6 +116,7 @@ static unsigned int uoff_cpu_space(struct uoff_chan *chan)
 {
 	struct uoff_cpu_ring *r = chan->priv;
 
+	/* Pairs with the release in uoff_cpu_work(): slots are done with. */
 	return UOFF_CPU_RING_SIZE - (r->tail - smp_load_acquire(&r->head));
 }
 
@@ -155,6 +156,7 @@ static void uoff_cpu_work(struct work_struct *work)
 	struct uoff_cpu_ring *r = container_of(work, struct uoff_cpu_ring, work);
 	u64 head = r->head, tail, end, i;
 
+	/* Pairs with the release in uoff_cpu_commit(): slots are written. */
 	while ((tail = smp_load_acquire(&r->tail)) != head) {
 		end = min(tail, head + UOFF_CPU_REAP_BATCH);
 		for (i = head; i != end; i++) {

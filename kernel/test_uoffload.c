@@ -17,14 +17,6 @@
 
 static unsigned int passed, failed;
 
-#define CHECK(cond, fmt, ...)						\
-	do {								\
-		if (!(cond)) {						\
-			pr_err("%s: " fmt "\n", __func__, ##__VA_ARGS__); \
-			return -EINVAL;					\
-		}							\
-	} while (0)
-
 static u8 src_byte(size_t i, unsigned int seed)
 {
 	return (i * 131 + seed * 7 + (i >> 12)) & 0xff;
@@ -152,7 +144,10 @@ static int test_large_folio(void)
 			folio_put(dst);
 		src = dst = NULL;
 	}
-	CHECK(src && dst, "no large folio");
+	if (!src || !dst) {
+		pr_err("%s: no large folio\n", __func__);
+		return -ENOMEM;
+	}
 	b = uoff_batch_alloc(2, GFP_KERNEL);
 	if (!b) {
 		ret = -ENOMEM;

@@ -18,6 +18,10 @@
 #include <linux/spinlock.h>
 #include <linux/uoffload.h>
 
+struct file;
+struct inode;
+struct io_uring_cmd;
+
 #define UOFF_MAX_OP_LEN		(1U << 30)
 #define UOFF_MAX_BATCH		1024U
 #define UOFF_XFER_MAX		(256U << 10)

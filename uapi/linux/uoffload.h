@@ -70,7 +70,7 @@ enum uoff_op {
 	UOFF_OP_BATCH		= 3,
 };
 
-/*
+/**
  * struct uoff_cmd - the payload in sqe->cmd
  * @src:	COPY: source address; FILL: the 8-byte pattern, byte i of the
  *		destination being byte (i % 8) of the little-endian pattern;
@@ -100,7 +100,7 @@ struct uoff_cmd {
 #define UOFF_F_NOWAIT		(1U << 2)
 #define UOFF_F_ALL		(UOFF_F_FIXED_DST | UOFF_F_FIXED_SRC | UOFF_F_NOWAIT)
 
-/*
+/**
  * struct uoff_desc - one element of the array a BATCH points to
  * @op:		UOFF_OP_COPY or UOFF_OP_FILL
  * @reserved0:	must be 0
@@ -123,7 +123,7 @@ struct uoff_desc {
 #define UOFF_ENGINE_SDXI	(1ULL << 1)
 #define UOFF_ENGINE_DMAENGINE	(1ULL << 2)
 
-/*
+/**
  * struct uoff_features - what GET_FEATURES reports
  * @abi_version:	UOFF_ABI_VERSION of the running module
  * @size:		sizeof(struct uoff_features) as the module knows it;
@@ -139,6 +139,7 @@ struct uoff_desc {
  * @inline_threshold:	requests of at most this many bytes run on the CPU
  *			in the submitting task, without a channel
  * @nr_channels:	channels (descriptor rings) the engine uses
+ * @reserved0:		0
  * @reserved:		0
  */
 struct uoff_features {
