@@ -194,6 +194,7 @@ int uoff_cpu_chan_init(struct uoff_chan *chan)
 	INIT_WORK(&r->work, uoff_cpu_work);
 	chan->ops = &uoff_cpu_chan_ops;
 	chan->priv = r;
+	chan->nr_slots = UOFF_CPU_RING_SIZE;
 	return 0;
 }
 

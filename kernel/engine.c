@@ -122,12 +122,14 @@ void uoff_xfer_done(const struct uoff_xfer *x, int status)
 }
 
 /*
- * Optionally append @feed to @chan's backlog, then write as many backlog
- * descriptors as there are free slots, publish them and ring the doorbell
- * once.  Feeds written out completely drop their request reference after
- * the lock is released, as that may complete the request.
+ * Optionally append @feed to @chan's backlog, then, if at least @min_space
+ * slots are free, write as many backlog descriptors as fit, publish them
+ * and ring the doorbell once.  Feeds written out completely drop their
+ * request reference after the lock is released, as that may complete the
+ * request.
  */
-static void uoff_chan_feed(struct uoff_chan *chan, struct uoff_feed *feed)
+static void uoff_chan_feed(struct uoff_chan *chan, struct uoff_feed *feed,
+			   unsigned int min_space)
 {
 	struct uoff_feed *f, *tmp;
 	unsigned int n = 0, space;
@@ -138,6 +140,8 @@ static void uoff_chan_feed(struct uoff_chan *chan, struct uoff_feed *feed)
 	if (feed)
 		list_add_tail(&feed->node, &chan->backlog);
 	space = chan->ops->space(chan);
+	if (space < min_space)
+		space = 0;
 	while (n < space && !list_empty(&chan->backlog)) {
 		f = list_first_entry(&chan->backlog, struct uoff_feed, node);
 		for (; n < space && f->left; f->left--) {
@@ -182,8 +186,13 @@ void uoff_chan_reaped(struct uoff_chan *chan, unsigned int n)
 {
 	atomic_sub(n, &chan->inflight);
 	atomic64_inc(&chan->stats.reaps);
-	/* Under chan->lock: a feed appended concurrently is never missed. */
-	uoff_chan_feed(chan, NULL);
+	/*
+	 * Refill in groups of at least a quarter ring, for fewer doorbells;
+	 * the reap that empties the ring always refills.  Under chan->lock,
+	 * so a feed appended concurrently is never missed.
+	 */
+	uoff_chan_feed(chan, NULL,
+		       atomic_read(&chan->inflight) ? chan->nr_slots / 4 : 1);
 }
 
 /* Prefer a channel on the submitting CPU's node, then the least loaded. */
@@ -250,7 +259,7 @@ void uoff_req_submit(struct uoff_req *req)
 
 		atomic64_inc(req->kernel ? &chan->stats.kernel_reqs :
 					   &chan->stats.reqs);
-		uoff_chan_feed(chan, &req->feeds[i]);
+		uoff_chan_feed(chan, &req->feeds[i], 1);
 	}
 }
 

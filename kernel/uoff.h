@@ -128,6 +128,7 @@ struct uoff_chan {
 	int				node;
 	const struct uoff_chan_ops	*ops;
 	void				*priv;
+	unsigned int			nr_slots; /* ring size, set by the backend */
 	spinlock_t			lock;	/* producers, backlog */
 	struct list_head		backlog; /* of struct uoff_feed */
 	atomic_t			inflight; /* descriptors */
