@@ -15,9 +15,15 @@ SETUP		:= tools/testing/vm/setup
 VMRUN		:= tools/testing/vm/run
 SELFTESTS	:= tools/testing/selftests/uoffload
 
-# Evaluated when first used, after the set-up step has installed headers.
+# The VM targets build for the stock kernel the set-up step installs (asked
+# when first used, after that step ran); everything else for this machine's.
+VM_GOALS	:= check demo bench
+ifneq ($(filter $(VM_GOALS),$(MAKECMDGOALS)),)
 KVER		?= $(shell $(SETUP) --print-kver)
-KDIR		?= /usr/src/linux-headers-$(KVER)
+else
+KVER		?= $(shell uname -r)
+endif
+KDIR		?= /lib/modules/$(KVER)/build
 ifeq ($(origin KDIR),command line)
 VM_KERNEL	:= --kernel $(KDIR)/arch/x86/boot/bzImage
 endif
@@ -43,18 +49,18 @@ setup:
 	@$(SETUP)
 
 check: setup
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all KVER=$(KVER) KDIR=$(KDIR)
 	@tools/testing/check $(VM_KERNEL)
 
 demo: setup
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all KVER=$(KVER) KDIR=$(KDIR)
 	$(VMRUN) $(VM_KERNEL) --add examples/uoff-copy -- \
 		sh -c './uoff-copy -s 64M && dd if=/dev/urandom of=in.bin bs=1M count=8 2>/dev/null && ./uoff-copy in.bin out.bin'
 
 # TCG emulates glibc's "rep movsb" memcpy slowly; the tunable keeps the
 # memcpy baseline on its vector loop, as fast as memcpy gets in the guest.
 bench: setup
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all KVER=$(KVER) KDIR=$(KDIR)
 	$(VMRUN) $(VM_KERNEL) --add $(SELFTESTS)/uoff_bench -- \
 		env GLIBC_TUNABLES=glibc.cpu.x86_rep_movsb_threshold=1000000000 \
 		./uoff_bench
