@@ -24,6 +24,7 @@ else
 KVER		?= $(shell uname -r)
 endif
 KDIR		?= /lib/modules/$(KVER)/build
+BUILD_FOR_VM	= $(MAKE) --no-print-directory all KVER=$(KVER) KDIR=$(KDIR)
 ifeq ($(origin KDIR),command line)
 VM_KERNEL	:= --kernel $(KDIR)/arch/x86/boot/bzImage
 endif
@@ -49,18 +50,18 @@ setup:
 	@$(SETUP)
 
 check: setup
-	@$(MAKE) --no-print-directory all KVER=$(KVER) KDIR=$(KDIR)
+	@$(BUILD_FOR_VM)
 	@tools/testing/check $(VM_KERNEL)
 
 demo: setup
-	@$(MAKE) --no-print-directory all KVER=$(KVER) KDIR=$(KDIR)
+	@$(BUILD_FOR_VM)
 	$(VMRUN) $(VM_KERNEL) --add examples/uoff-copy -- \
 		sh -c './uoff-copy -s 64M && dd if=/dev/urandom of=in.bin bs=1M count=8 2>/dev/null && ./uoff-copy in.bin out.bin'
 
 # TCG emulates glibc's "rep movsb" memcpy slowly; the tunable keeps the
 # memcpy baseline on its vector loop, as fast as memcpy gets in the guest.
 bench: setup
-	@$(MAKE) --no-print-directory all KVER=$(KVER) KDIR=$(KDIR)
+	@$(BUILD_FOR_VM)
 	$(VMRUN) $(VM_KERNEL) --add $(SELFTESTS)/uoff_bench -- \
 		env GLIBC_TUNABLES=glibc.cpu.x86_rep_movsb_threshold=1000000000 \
 		./uoff_bench

@@ -188,14 +188,27 @@ static bool uoff_charge_locked(struct uoff_file *uf, u64 bytes)
 }
 
 /* Claim capacity, unless the bounds are reached or others wait for it. */
+static bool uoff_admit_locked(struct uoff_file *uf, u64 bytes)
+{
+	return list_empty(&uoff_waiters) && uoff_charge_locked(uf, bytes);
+}
+
 static bool uoff_try_charge(struct uoff_file *uf, u64 bytes)
 {
 	bool ok;
 
 	spin_lock(&uoff_charge_lock);
-	ok = list_empty(&uoff_waiters) && uoff_charge_locked(uf, bytes);
+	ok = uoff_admit_locked(uf, bytes);
 	spin_unlock(&uoff_charge_lock);
 	return ok;
+}
+
+/* @w stops counting as waiting; the caller takes it off uoff_waiters. */
+static void uoff_waiter_leave_locked(struct uoff_waiter *w)
+{
+	lockdep_assert_held(&uoff_charge_lock);
+	w->uf->nr_waiting--;
+	uoff_sys_waiting--;
 }
 
 static void uoff_waiter_tw(struct io_uring_cmd *cmd, unsigned int issue_flags);
@@ -215,8 +228,7 @@ static void uoff_uncharge(struct uoff_file *uf, u64 bytes)
 		if (!uoff_charge_locked(w->uf, w->bytes))
 			continue;
 		w->admitted = true;
-		w->uf->nr_waiting--;
-		uoff_sys_waiting--;
+		uoff_waiter_leave_locked(w);
 		list_move_tail(&w->node, &admitted);
 	}
 	spin_unlock(&uoff_charge_lock);
@@ -471,9 +483,13 @@ static int uoff_descs_wait(struct io_uring_cmd *cmd, struct uoff_file *uf,
 	pdu->waiter = w;
 	io_uring_cmd_mark_cancelable(cmd, issue_flags);
 
-	/* Capacity may have come back since the first try. */
+	/*
+	 * Capacity may have come back since the first try; without this
+	 * second look, under the lock uncharges take, the request could wait
+	 * with nothing left in flight to admit it.
+	 */
 	spin_lock(&uoff_charge_lock);
-	if (list_empty(&uoff_waiters) && uoff_charge_locked(uf, bytes)) {
+	if (uoff_admit_locked(uf, bytes)) {
 		charged = true;
 	} else if (uf->nr_waiting < READ_ONCE(uoff_max_file_ops) &&
 		   uoff_sys_waiting < READ_ONCE(uoff_max_sys_ops)) {
@@ -698,9 +714,8 @@ static void uoff_cmd_cancel(struct io_uring_cmd *cmd, unsigned int issue_flags)
 
 	spin_lock(&uoff_charge_lock);
 	if (!w->admitted) {
+		uoff_waiter_leave_locked(w);
 		list_del(&w->node);
-		w->uf->nr_waiting--;
-		uoff_sys_waiting--;
 		dequeued = true;
 	}
 	spin_unlock(&uoff_charge_lock);
