@@ -39,8 +39,16 @@ static void check_structs(void)
 	CHECK_FIELD(struct uoff_features, max_inflight_ops, 48, 4);
 	CHECK_FIELD(struct uoff_features, inline_threshold, 52, 4);
 	CHECK_FIELD(struct uoff_features, nr_channels, 56, 4);
-	CHECK_FIELD(struct uoff_features, reserved0, 60, 4);
-	CHECK_FIELD(struct uoff_features, reserved, 64, 64);
+	CHECK_FIELD(struct uoff_features, nr_zip_channels, 60, 4);
+	CHECK_FIELD(struct uoff_features, zip_formats, 64, 4);
+	CHECK_FIELD(struct uoff_features, zip_levels, 68, 2);
+	CHECK_FIELD(struct uoff_features, zip_default_level, 70, 2);
+	CHECK_FIELD(struct uoff_features, reserved, 72, 56);
+
+	t_check_eq(sizeof(struct uoff_zip_cmd), 16);
+	CHECK_FIELD(struct uoff_zip_cmd, src, 0, 8);
+	CHECK_FIELD(struct uoff_zip_cmd, flags, 8, 4);
+	CHECK_FIELD(struct uoff_zip_cmd, src_len, 12, 4);
 
 	/* The payload must fit the 16 bytes of a 64-byte SQE. */
 	t_check(sizeof(struct uoff_cmd) <= T_SQE_SIZE -
