@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
- * liburing-offload: io_uring helpers for the uoffload copy/fill device.
+ * liburing-offload: io_uring helpers for the uoffload device: copy, fill,
+ * deflate and inflate.
  *
  * Each io_uring_prep_*() helper encodes one uoffload command into a 64-byte
  * SQE, following the layout in <linux/uoffload.h>.  Like liburing's own
@@ -115,6 +116,75 @@ static inline void io_uring_prep_offload_features(struct io_uring_sqe *sqe,
 {
 	__io_uring_prep_offload(sqe, fd, UOFF_CMD_GET_FEATURES,
 				(uintptr_t) feat, size, 0, 0, 0);
+}
+
+/*
+ * Not part of the API: DEFLATE and INFLATE carry the source length where
+ * the other commands have a reserved word, and the format and level in
+ * their flags.
+ */
+static inline void __io_uring_prep_zip(struct io_uring_sqe *sqe, int fd,
+				       __u32 cmd_op, void *dst,
+				       unsigned int dst_len, const void *src,
+				       unsigned int src_len,
+				       unsigned int format, unsigned int level,
+				       unsigned int flags, int buf_index)
+{
+	struct uoff_zip_cmd cmd;
+
+	__io_uring_prep_offload(sqe, fd, cmd_op, (uintptr_t) dst, dst_len,
+				(uintptr_t) src, flags, buf_index);
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.src = (uintptr_t) src;
+	cmd.flags = flags | UOFF_F_ZIP_FORMAT(format) | UOFF_F_ZIP_LEVEL(level);
+	cmd.src_len = src_len;
+	memcpy(sqe->cmd, &cmd, sizeof(cmd));
+}
+
+static inline void io_uring_prep_deflate(struct io_uring_sqe *sqe, int fd,
+					 void *dst, unsigned int dst_len,
+					 const void *src, unsigned int src_len,
+					 unsigned int format, unsigned int level,
+					 unsigned int flags)
+{
+	__io_uring_prep_zip(sqe, fd, UOFF_CMD_DEFLATE, dst, dst_len, src,
+			    src_len, format, level, flags, 0);
+}
+
+static inline void io_uring_prep_deflate_fixed(struct io_uring_sqe *sqe,
+					       int fd, void *dst,
+					       unsigned int dst_len,
+					       const void *src,
+					       unsigned int src_len,
+					       unsigned int format,
+					       unsigned int level,
+					       unsigned int flags,
+					       int buf_index)
+{
+	__io_uring_prep_zip(sqe, fd, UOFF_CMD_DEFLATE, dst, dst_len, src,
+			    src_len, format, level, flags, buf_index);
+}
+
+static inline void io_uring_prep_inflate(struct io_uring_sqe *sqe, int fd,
+					 void *dst, unsigned int dst_len,
+					 const void *src, unsigned int src_len,
+					 unsigned int format, unsigned int flags)
+{
+	__io_uring_prep_zip(sqe, fd, UOFF_CMD_INFLATE, dst, dst_len, src,
+			    src_len, format, 0, flags, 0);
+}
+
+static inline void io_uring_prep_inflate_fixed(struct io_uring_sqe *sqe,
+					       int fd, void *dst,
+					       unsigned int dst_len,
+					       const void *src,
+					       unsigned int src_len,
+					       unsigned int format,
+					       unsigned int flags,
+					       int buf_index)
+{
+	__io_uring_prep_zip(sqe, fd, UOFF_CMD_INFLATE, dst, dst_len, src,
+			    src_len, format, 0, flags, buf_index);
 }
 
 static inline void io_uring_offload_desc_copy(struct uoff_desc *d, void *dst,
