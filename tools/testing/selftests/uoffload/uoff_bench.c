@@ -50,6 +50,7 @@
 
 #include <liburing.h>
 #include <liburing-offload.h>
+#include <zlib.h>
 
 #define KSFT_SKIP	4
 #define POOL_SIZE	(64UL << 20)	/* every runner walks src and dst pools of this size */
@@ -407,6 +408,421 @@ static void check_path(const struct runner *rn, bool ring_path)
 		     rn->sqes, ring_path ? "inline" : "ring");
 }
 
+/*
+ * Compression: DEFLATE and INFLATE through the module against user-space
+ * zlib at the same level, in the same format (gzip), with the same window
+ * (32 KiB) and memLevel (8), on the same data.  Each corpus is cut into
+ * ZIP_PIECE pieces, one op (one gzip member) each.  The module runs them
+ * one at a time ("qd1") and with two per compression channel in flight
+ * ("qdN", every channel busy); zlib runs them one after the other in this
+ * thread, reusing one stream as the module reuses its workspaces.  Times
+ * are the best of ZIP_ROUNDS interleaved rounds, throughput is in MB/s of
+ * uncompressed data for both directions, and the ratios are module / zlib.
+ * INFLATE gets zlib's streams, so both decode the same bytes; the module's
+ * own streams are checked by zlib's inflate, and every output is compared
+ * with the corpus.
+ */
+#define ZIP_CORPUS	(4UL << 20)
+#define ZIP_PIECE	(1UL << 20)
+#define ZIP_PIECES	(ZIP_CORPUS / ZIP_PIECE)
+#define ZIP_ROUNDS	3
+#define ZIP_ROOM	(ZIP_PIECE + ZIP_PIECE / 8 + 1024)
+
+enum { ZR_QD1, ZR_QDN, ZR_ZLIB, ZR_NR };
+static const char *const zip_runner_names[] = { "kernel", "kernel_qdN", "zlib" };
+static const char *const zip_corpus_names[] = { "text", "mixed" };
+static const unsigned int zip_bench_levels[] = { 1, 6 };
+#define ZIP_NR_CORPORA	2
+#define ZIP_NR_LEVELS	2
+
+struct zip_result {
+	bool done;
+	double deflate[ZR_NR], inflate[ZR_NR];	/* best seconds */
+	size_t kernel_out, zlib_out;		/* compressed bytes, all pieces */
+};
+
+static unsigned char *zip_corpus;
+static unsigned char *zip_kernel_out[ZIP_PIECES], *zip_zlib_out[ZIP_PIECES];
+static unsigned char *zip_plain[ZIP_PIECES];
+static size_t zip_kernel_len[ZIP_PIECES], zip_zlib_len[ZIP_PIECES];
+static struct zip_result zip_results[ZIP_NR_CORPORA][ZIP_NR_LEVELS];
+static unsigned int zip_qd;
+
+static uint64_t xorshift(uint64_t *x)
+{
+	*x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+	return *x;
+}
+
+/*
+ * Text-like data: sentences of words from a 4096-word vocabulary drawn
+ * with Zipf's law (word k about 1/(k+1) as often as the first), frequent
+ * words short, letters roughly as frequent as in English.
+ */
+#define ZIP_VOCAB	4096
+static void make_text(unsigned char *buf, size_t len)
+{
+	static const char letters[] = "eeeeeeeeeeeetttttttttaaaaaaaaooooooooiiiiiiinnnnnnn"
+				      "sssssshhhhhhrrrrrrddddllllcccuuummmwwffggyyppbbvkjxqz";
+	static char vocab[ZIP_VOCAB][12];
+	static double cumulative[ZIP_VOCAB];
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	size_t pos = 0, line = 0;
+	unsigned int in_sentence = 0;
+	double sum = 0;
+
+	for (unsigned int w = 0; w < ZIP_VOCAB; w++) {
+		unsigned int n = 1 + (32 - __builtin_clz(w + 1)) / 3 + xorshift(&x) % 4;
+
+		for (unsigned int c = 0; c < n; c++)
+			vocab[w][c] = letters[xorshift(&x) % (sizeof(letters) - 1)];
+		vocab[w][n] = '\0';
+		sum += 1.0 / (w + 1);
+		cumulative[w] = sum;
+	}
+	while (pos < len) {
+		uint64_t r = xorshift(&x);
+		double u = (r >> 11) * (sum / 9007199254740992.0);	/* [0, sum) */
+		unsigned int lo = 0, hi = ZIP_VOCAB - 1;
+		char tmp[16];
+		size_t n;
+
+		while (lo < hi) {
+			unsigned int mid = (lo + hi) / 2;
+
+			if (cumulative[mid] <= u)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		r = xorshift(&x);
+		n = snprintf(tmp, sizeof(tmp), "%s", vocab[lo]);
+		if (!in_sentence)
+			tmp[0] -= 'a' - 'A';
+		in_sentence++;
+		if (in_sentence > 4 + r % 16) {
+			tmp[n++] = '.';
+			in_sentence = 0;
+		} else if ((r >> 8) % 12 == 0) {
+			tmp[n++] = ',';
+		}
+		line += n + 1;
+		tmp[n++] = line > 72 ? '\n' : ' ';
+		if (line > 72)
+			line = 0;
+		for (size_t i = 0; i < n && pos < len; i++)
+			buf[pos++] = tmp[i];
+	}
+}
+
+/*
+ * Binary and mixed data, in 64 KiB blocks taking turns: machine code and
+ * data from this program's file, fixed-size records with counters and
+ * small random fields, and random bytes nothing can compress.
+ */
+static void make_mixed(unsigned char *buf, size_t len)
+{
+	unsigned char *exe = NULL;
+	size_t exe_len = 0, exe_pos = 0;
+	uint64_t x = 0x243f6a8885a308d3ULL;
+	uint32_t seq = 0, stamp = 1700000000;
+	int32_t value = 0;
+	FILE *f = fopen("/proc/self/exe", "r");
+
+	if (f) {
+		exe = malloc(len);
+		if (exe)
+			exe_len = fread(exe, 1, len, f);
+		fclose(f);
+	}
+	for (size_t blk = 0; blk < len; blk += 65536) {
+		size_t n = len - blk < 65536 ? len - blk : 65536;
+		unsigned int kind = (blk / 65536) % 3;
+
+		if (kind == 0 && exe_len) {
+			for (size_t i = 0; i < n; i++, exe_pos++)
+				buf[blk + i] = exe[exe_pos % exe_len];
+		} else if (kind == 1) {
+			for (size_t i = 0; i + 16 <= n; i += 16) {
+				uint64_t r = xorshift(&x);
+				uint16_t kind16 = r % 16, flags = (r >> 8) & 0x0101;
+
+				value += (int32_t)((r >> 16) % 201) - 100;
+				stamp += (r >> 32) % 4;
+				memcpy(buf + blk + i, &seq, 4);
+				memcpy(buf + blk + i + 4, &kind16, 2);
+				memcpy(buf + blk + i + 6, &flags, 2);
+				memcpy(buf + blk + i + 8, &value, 4);
+				memcpy(buf + blk + i + 12, &stamp, 4);
+				seq++;
+			}
+		} else {
+			for (size_t i = 0; i < n; i++)
+				buf[blk + i] = xorshift(&x) >> 24;
+		}
+	}
+	free(exe);
+}
+
+/* The module over all pieces, qd in flight.  Returns seconds, or -1. */
+static double zip_kernel_run(const char *name, bool inflate_op, unsigned int level,
+			     unsigned int qd)
+{
+	unsigned int next = 0, inflight = 0;
+	bool err = false;
+	double t0 = now_ns();
+
+	while (inflight || (!err && next < ZIP_PIECES)) {
+		struct io_uring_cqe *cqe;
+		int ret;
+
+		for (; !err && inflight < qd && next < ZIP_PIECES; next++, inflight++) {
+			struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+
+			if (inflate_op)
+				io_uring_prep_inflate(sqe, uoff_fd, zip_plain[next], ZIP_PIECE,
+						      zip_zlib_out[next], zip_zlib_len[next],
+						      UOFF_ZIP_GZIP, 0);
+			else
+				io_uring_prep_deflate(sqe, uoff_fd, zip_kernel_out[next], ZIP_ROOM,
+						      zip_corpus + next * ZIP_PIECE, ZIP_PIECE,
+						      UOFF_ZIP_GZIP, level, 0);
+			io_uring_sqe_set_data64(sqe, next);
+		}
+		ret = io_uring_submit_and_wait(&ring, 1);
+		if (ret < 0 && ret != -EINTR) {
+			error("%s: io_uring_submit_and_wait: %s", name, strerror(-ret));
+			exit(1);
+		}
+		while (io_uring_peek_cqe(&ring, &cqe) == 0) {
+			unsigned int i = cqe->user_data;
+			int res = cqe->res;
+
+			io_uring_cqe_seen(&ring, cqe);
+			inflight--;
+			if (res < 0 || (inflate_op && res != (int)ZIP_PIECE) || (!inflate_op && !res)) {
+				if (!err)
+					error("%s: piece %u: res %d (%s)", name, i, res,
+					      res < 0 ? strerror(-res) : "wrong length");
+				err = true;
+			} else if (!inflate_op) {
+				zip_kernel_len[i] = res;
+			}
+		}
+	}
+	return err ? -1 : (now_ns() - t0) / 1e9;
+}
+
+/* zlib over all pieces.  Returns seconds, or -1. */
+static double zip_zlib_run(const char *name, bool inflate_op, unsigned int level)
+{
+	z_stream zs = { 0 };
+	double t0, t1;
+	int ret;
+
+	ret = inflate_op ? inflateInit2(&zs, 15 + 16) :
+	      deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+	if (ret != Z_OK) {
+		error("%s: zlib init: %d", name, ret);
+		return -1;
+	}
+	t0 = now_ns();
+	for (unsigned int i = 0; i < ZIP_PIECES && ret != -1; i++) {
+		if (inflate_op) {
+			inflateReset(&zs);
+			zs.next_in = zip_zlib_out[i];
+			zs.avail_in = zip_zlib_len[i];
+			zs.next_out = zip_plain[i];
+			zs.avail_out = ZIP_PIECE;
+			ret = inflate(&zs, Z_FINISH);
+			if (ret != Z_STREAM_END || zs.total_out != ZIP_PIECE)
+				ret = -1;
+		} else {
+			deflateReset(&zs);
+			zs.next_in = zip_corpus + i * ZIP_PIECE;
+			zs.avail_in = ZIP_PIECE;
+			zs.next_out = zip_zlib_out[i];
+			zs.avail_out = ZIP_ROOM;
+			ret = deflate(&zs, Z_FINISH);
+			zip_zlib_len[i] = zs.total_out;
+			if (ret != Z_STREAM_END)
+				ret = -1;
+		}
+	}
+	t1 = now_ns();
+	if (inflate_op)
+		inflateEnd(&zs);
+	else
+		deflateEnd(&zs);
+	if (ret == -1) {
+		error("%s: zlib %s failed", name, inflate_op ? "inflate" : "deflate");
+		return -1;
+	}
+	return (t1 - t0) / 1e9;
+}
+
+/* Whether every piece of zip_plain is the corpus again. */
+static bool zip_plain_ok(const char *name)
+{
+	for (unsigned int i = 0; i < ZIP_PIECES; i++) {
+		if (memcmp(zip_plain[i], zip_corpus + i * ZIP_PIECE, ZIP_PIECE)) {
+			error("%s: piece %u does not decompress to the corpus", name, i);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* zlib must read what the module wrote: the interoperability check. */
+static bool zip_check_kernel_streams(const char *name)
+{
+	for (unsigned int i = 0; i < ZIP_PIECES; i++) {
+		uLongf n = ZIP_PIECE;
+		z_stream zs = { 0 };
+		int ret;
+
+		memset(zip_plain[i], 0, ZIP_PIECE);
+		if (inflateInit2(&zs, 15 + 16) != Z_OK)
+			return false;
+		zs.next_in = zip_kernel_out[i];
+		zs.avail_in = zip_kernel_len[i];
+		zs.next_out = zip_plain[i];
+		zs.avail_out = n;
+		ret = inflate(&zs, Z_FINISH);
+		inflateEnd(&zs);
+		if (ret != Z_STREAM_END || zs.total_out != n || zs.avail_in) {
+			error("%s: zlib cannot inflate the module's piece %u (%d)", name, i, ret);
+			return false;
+		}
+	}
+	return zip_plain_ok(name);
+}
+
+static void zip_keep_best(double *best, double t)
+{
+	if (t > 0 && (!*best || t < *best))
+		*best = t;
+}
+
+/* One corpus at one level: ZIP_ROUNDS rounds of every runner, both ways. */
+static void zip_point(unsigned int c, unsigned int l)
+{
+	struct zip_result *r = &zip_results[c][l];
+	unsigned int level = zip_bench_levels[l];
+	unsigned int qds[ZR_NR] = { 1, zip_qd, 0 };
+	char name[64];
+
+	snprintf(name, sizeof(name), "zip.%s.l%u", zip_corpus_names[c], level);
+	memset(r, 0, sizeof(*r));
+	for (unsigned int round = 0; round < ZIP_ROUNDS && !stop; round++) {
+		for (unsigned int k = 0; k < ZR_NR; k++) {
+			double t = k == ZR_ZLIB ? zip_zlib_run(name, false, level) :
+				   zip_kernel_run(name, false, level, qds[k]);
+
+			if (t < 0)
+				return;
+			zip_keep_best(&r->deflate[k], t);
+		}
+		if (!round && !zip_check_kernel_streams(name))
+			return;
+		for (unsigned int k = 0; k < ZR_NR; k++) {
+			double t;
+
+			for (unsigned int i = 0; i < ZIP_PIECES; i++)
+				memset(zip_plain[i], 0, ZIP_PIECE);	/* poison */
+			t = k == ZR_ZLIB ? zip_zlib_run(name, true, level) :
+			    zip_kernel_run(name, true, level, qds[k]);
+			if (t < 0 || !zip_plain_ok(name))
+				return;
+			zip_keep_best(&r->inflate[k], t);
+		}
+	}
+	if (stop)
+		return;
+	for (unsigned int i = 0; i < ZIP_PIECES; i++) {
+		r->kernel_out += zip_kernel_len[i];
+		r->zlib_out += zip_zlib_len[i];
+	}
+	r->done = true;
+	for (int dir = 0; dir < 2; dir++) {
+		const char *dn = dir ? "inflate" : "deflate";
+		double *t = dir ? r->inflate : r->deflate;
+
+		for (unsigned int k = 0; k < ZR_NR; k++)
+			bench(ZIP_CORPUS / t[k] / 1e6, 2, "MB/s", "%s.%s.%s", name, dn,
+			      zip_runner_names[k]);
+		bench(t[ZR_ZLIB] / t[ZR_QD1], 3, "x", "%s.%s.ratio", name, dn);
+		bench(t[ZR_ZLIB] / t[ZR_QDN], 3, "x", "%s.%s.ratio_qdN", name, dn);
+	}
+	bench((double)r->kernel_out / ZIP_CORPUS, 4, "out/in", "%s.size.kernel", name);
+	bench((double)r->zlib_out / ZIP_CORPUS, 4, "out/in", "%s.size.zlib", name);
+}
+
+static void zip_bench(void)
+{
+	if (!(feat.ops & (1ULL << UOFF_OP_DEFLATE)) || !(feat.ops & (1ULL << UOFF_OP_INFLATE))) {
+		note("# zip: skipped, the module has no DEFLATE and INFLATE\n");
+		return;
+	}
+	zip_qd = 2 * (feat.nr_zip_channels ? feat.nr_zip_channels : 1);
+	zip_corpus = aligned_alloc(4096, ZIP_CORPUS);
+	for (unsigned int i = 0; i < ZIP_PIECES; i++) {
+		zip_kernel_out[i] = aligned_alloc(4096, ZIP_ROOM + 4096);
+		zip_zlib_out[i] = aligned_alloc(4096, ZIP_ROOM + 4096);
+		zip_plain[i] = aligned_alloc(4096, ZIP_PIECE);
+		if (!zip_kernel_out[i] || !zip_zlib_out[i] || !zip_plain[i])
+			zip_corpus = NULL;
+	}
+	if (!zip_corpus) {
+		error("zip: cannot allocate the buffers");
+		return;
+	}
+	note("# zip: %lu MiB per corpus in %lu MiB gzip ops, %u rounds; qdN = %u in flight "
+	     "on %u compression channel%s\n", ZIP_CORPUS >> 20, ZIP_PIECE >> 20, ZIP_ROUNDS,
+	     zip_qd, feat.nr_zip_channels, feat.nr_zip_channels == 1 ? "" : "s");
+	for (unsigned int c = 0; c < ZIP_NR_CORPORA && !stop; c++) {
+		if (c == 0)
+			make_text(zip_corpus, ZIP_CORPUS);
+		else
+			make_mixed(zip_corpus, ZIP_CORPUS);
+		for (unsigned int l = 0; l < ZIP_NR_LEVELS && !stop; l++)
+			zip_point(c, l);
+	}
+}
+
+/* The compact table of the summary. */
+static void zip_summary(void)
+{
+	bool any = false;
+
+	for (unsigned int c = 0; c < ZIP_NR_CORPORA; c++)
+		for (unsigned int l = 0; l < ZIP_NR_LEVELS; l++)
+			any |= zip_results[c][l].done;
+	if (!any)
+		return;
+	note("  zip (gzip, MB/s of uncompressed data; x = kernel / zlib; qdN = %u in flight):\n"
+	     "    corpus lvl | deflate kernel   qdN  zlib   x    xN | inflate kernel   qdN  zlib"
+	     "   x    xN | out/in kernel  zlib\n", zip_qd);
+	for (unsigned int c = 0; c < ZIP_NR_CORPORA; c++) {
+		for (unsigned int l = 0; l < ZIP_NR_LEVELS; l++) {
+			const struct zip_result *r = &zip_results[c][l];
+			double mb = ZIP_CORPUS / 1e6;
+
+			if (!r->done)
+				continue;
+			note("    %-6s %3u |        %6.1f %5.1f %5.1f %4.2f %5.2f |        %6.1f %5.1f "
+			     "%5.1f %4.2f %5.2f |        %6.4f %6.4f\n", zip_corpus_names[c],
+			     zip_bench_levels[l], mb / r->deflate[ZR_QD1], mb / r->deflate[ZR_QDN],
+			     mb / r->deflate[ZR_ZLIB], r->deflate[ZR_ZLIB] / r->deflate[ZR_QD1],
+			     r->deflate[ZR_ZLIB] / r->deflate[ZR_QDN], mb / r->inflate[ZR_QD1],
+			     mb / r->inflate[ZR_QDN], mb / r->inflate[ZR_ZLIB],
+			     r->inflate[ZR_ZLIB] / r->inflate[ZR_QD1],
+			     r->inflate[ZR_ZLIB] / r->inflate[ZR_QDN],
+			     (double)r->kernel_out / ZIP_CORPUS, (double)r->zlib_out / ZIP_CORPUS);
+		}
+	}
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -415,9 +831,10 @@ static void on_signal(int sig)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: uoff_bench [-t SECONDS] [-q]\n"
+	fprintf(stderr, "usage: uoff_bench [-t SECONDS] [-q] [-z]\n"
 		"  -t SECONDS  time per runner of each point (default 1)\n"
-		"  -q          print only the \"bench: <name> <value> <unit>\" lines\n");
+		"  -q          print only the \"bench: <name> <value> <unit>\" lines\n"
+		"  -z          only the compression part\n");
 	exit(2);
 }
 
@@ -432,10 +849,11 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	unsigned int batch_nr = BATCH_NR;
 	uint64_t x = 0x243f6a8885a308d3ULL;
+	bool zip_only = false;
 	char *end;
 	int opt, ret;
 
-	while ((opt = getopt(argc, argv, "t:qh")) != -1) {
+	while ((opt = getopt(argc, argv, "t:qzh")) != -1) {
 		switch (opt) {
 		case 't':
 			seconds = strtod(optarg, &end);
@@ -444,6 +862,9 @@ int main(int argc, char **argv)
 			break;
 		case 'q':
 			quiet = true;
+			break;
+		case 'z':
+			zip_only = true;
 			break;
 		default:
 			usage();
@@ -495,7 +916,7 @@ int main(int argc, char **argv)
 	     feat.max_inflight_ops, (unsigned long long)feat.max_inflight_bytes,
 	     seconds, SLICES);
 
-	for (int p = 0; p < 3 && !stop; p++) {
+	for (int p = 0; p < 3 && !stop && !zip_only; p++) {
 		const char *pn = path_names[p];
 		bool forced = path_values[p], ring_path = p == 1;
 		char name[3][64];
@@ -572,6 +993,8 @@ int main(int argc, char **argv)
 		path_done[p] = true;
 	}
 	restore_threshold();
+	if (!stop)
+		zip_bench();
 	if (stop)
 		error("interrupted");
 
@@ -588,6 +1011,7 @@ int main(int argc, char **argv)
 		note("; single %.4f, batch-of-%u %.4f of NOP\n", single_vs_nop[p], batch_nr,
 		     batch_vs_nop[p]);
 	}
+	zip_summary();
 	note("  result: %s\n", failures ? "FAIL" : "PASS (all ops succeeded, all copies verified)");
 	return failures ? 1 : 0;
 }
