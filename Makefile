@@ -53,10 +53,15 @@ check: setup
 	@$(BUILD_FOR_VM)
 	@tools/testing/check $(VM_KERNEL)
 
+# Then compress text and machine code with uoff-gzip, decompress, compare.
+GZIP_DEMO	:= cat Documentation/*.rst /bin/busybox >demo.bin && ./uoff-gzip -kv demo.bin && \
+		./uoff-gzip -dc demo.bin.gz | cmp - demo.bin && \
+		echo "uoff-gzip: demo.bin $$(wc -c <demo.bin) bytes -> demo.bin.gz $$(wc -c <demo.bin.gz) bytes, decompressed and verified"
+
 demo: setup
 	@$(BUILD_FOR_VM)
-	$(VMRUN) $(VM_KERNEL) --add examples/uoff-copy -- \
-		sh -c './uoff-copy -s 64M && dd if=/dev/urandom of=in.bin bs=1M count=8 2>/dev/null && ./uoff-copy in.bin out.bin'
+	$(VMRUN) $(VM_KERNEL) --add examples/uoff-copy --add examples/uoff-gzip --add Documentation -- \
+		sh -c './uoff-copy -s 64M && dd if=/dev/urandom of=in.bin bs=1M count=8 2>/dev/null && ./uoff-copy in.bin out.bin && $(GZIP_DEMO)'
 
 # TCG emulates glibc's "rep movsb" memcpy slowly; the tunable keeps the
 # memcpy baseline on its vector loop, as fast as memcpy gets in the guest.
