@@ -96,6 +96,7 @@
 #define EXIT_ERROR	1
 #define EXIT_WARNING	2
 #define MIN_MEMBER	20	/* 10-byte header, empty deflate block, trailer */
+#define MAX_EXPANSION	1032	/* no deflate stream inflates by more */
 #define NO_OFFSET	((__u64)-1)	/* READ/WRITE at the file position */
 
 static const char *prog = "uoff-gzip";
@@ -275,8 +276,9 @@ struct pipeline {
 	off_t out_pos;			/* where that output goes */
 	unsigned long long in_total;	/* bytes consumed (for -v) */
 
-	struct job redo;		/* -d: how to plan the piece at redo.in_off */
+	struct job redo;		/* -d: the piece at plan_pos failed; */
 	bool have_redo;
+	int redo_err;			/* how, until the pieces before it are in */
 
 	int err;			/* first failure: errno, and what failed */
 	char what[160];
@@ -313,19 +315,24 @@ static size_t deflate_room(size_t len)
 	return len + (len >> 3) + 256;
 }
 
-/* Whether d[i..] could start a gzip member, and the size before it fits. */
-static bool looks_like_member(const struct pipeline *p, size_t i)
+/*
+ * Whether a member that starts at start could end at i: a gzip header at
+ * i, and before it a size trailer that one INFLATE can produce and the
+ * bytes from start can hold.
+ */
+static bool looks_like_member(const struct pipeline *p, size_t start, size_t i)
 {
 	const unsigned char *h = p->data + i;
 	unsigned int xfl = h[8], os = h[9];
+	size_t isize = get_le32(p->data + i - 4);
 
 	return h[0] == 0x1f && h[1] == 0x8b && h[2] == 8 && !(h[3] & 0xe0) &&
 	       (xfl == 0 || xfl == 2 || xfl == 4) && (os <= 13 || os == 255) &&
-	       get_le32(p->data + i - 4) <= p->max_out;
+	       isize <= p->max_out && isize <= (i - start) * MAX_EXPANSION;
 }
 
 /* The first guessed member start at or after from, or the input size. */
-static size_t next_member(const struct pipeline *p, size_t from)
+static size_t next_member(const struct pipeline *p, size_t start, size_t from)
 {
 	const unsigned char *q;
 
@@ -334,20 +341,78 @@ static size_t next_member(const struct pipeline *p, size_t from)
 		if (!q)
 			break;
 		from = q - p->data;
-		if (looks_like_member(p, from))
+		if (looks_like_member(p, start, from))
 			return from;
 		from++;
 	}
 	return p->in_size;
 }
 
+/* Whether a piece before order has not been inflated yet. */
+static bool earlier_pending(const struct pipeline *p, unsigned long order)
+{
+	for (unsigned int i = 0; i < depth; i++)
+		if (p->slots[i].todo && p->slots[i].job.order < order)
+			return true;
+	return false;
+}
+
+/*
+ * -d: the piece j failed with err, and every piece before it has been
+ * inflated, so it does start at a member.  Make j the next attempt at that
+ * start; false when there is none.
+ *
+ * EBADMSG, or ENOSPC, where the piece ends at a guess: the guess was
+ * wrong and cut a member (which then lacks its end, or produces more than
+ * the bytes before the guess announced), so the piece grows, to the next
+ * guess first and then to twice its length each time.  At the end of the
+ * input EBADMSG is final, and ENOSPC means the piece holds members whose
+ * start looked like none: the destination grows instead, and the output
+ * size is only learnt from the CQE.
+ */
+static bool escalate(struct pipeline *p, struct job *j, int err)
+{
+	size_t rest = p->in_size - j->in_off, room;
+
+	j->linked = false;
+	if (j->in_len < rest) {
+		j->in_len = j->fails++ ? 2 * j->in_len : j->in_len + 1;
+		if (j->in_len > rest)
+			j->in_len = rest;
+		return true;
+	}
+	if (err == -EBADMSG) {
+		pipeline_fail(p, EBADMSG, "invalid compressed data in the member at offset %zu",
+			      j->in_off);
+		return false;
+	}
+	if (j->unknown && j->dst_len >= p->max_out) {
+		pipeline_fail(p, ENOSPC, "the data at offset %zu decompresses to more than "
+			      "%zu bytes, the most one INFLATE produces", j->in_off, p->max_out);
+		return false;
+	}
+	room = 2 * j->dst_len;
+	if (!j->unknown && room < 4 * j->in_len)
+		room = 4 * j->in_len;
+	j->dst_len = room < p->max_out ? room : p->max_out;
+	j->unknown = true;
+	return true;
+}
+
 /* -d: the next piece, from plan_pos to the next guessed member start. */
-static void plan_inflate(struct pipeline *p, struct job *j)
+static bool plan_inflate(struct pipeline *p, struct job *j)
 {
 	size_t start = p->plan_pos, end;
 
-	if (p->have_redo && p->redo.in_off == start) {
-		/* redo.in_len: the least the piece spans */
+	if (p->have_redo) {
+		/*
+		 * A piece whose start was itself a guess may fail because the
+		 * guess was wrong: its failure only counts once the pieces
+		 * before it have been inflated.
+		 */
+		if (earlier_pending(p, p->redo.order) ||
+		    !escalate(p, &p->redo, p->redo_err))
+			return false;
 		*j = p->redo;
 		p->have_redo = false;
 	} else {
@@ -355,7 +420,8 @@ static void plan_inflate(struct pipeline *p, struct job *j)
 		j->in_off = start;
 		j->in_len = MIN_MEMBER;
 	}
-	end = next_member(p, start + j->in_len);
+	/* An unknown size: the same bytes again, with more room. */
+	end = j->unknown ? start + j->in_len : next_member(p, start, start + j->in_len);
 	j->in_len = end - start;
 	if (!j->unknown) {
 		j->hint = j->in_len >= 4 ? get_le32(p->data + end - 4) : 0;
@@ -365,6 +431,7 @@ static void plan_inflate(struct pipeline *p, struct job *j)
 	p->plan_pos = end;
 	if (end == p->in_size)
 		p->no_more = true;
+	return true;
 }
 
 /* Compression: the next piece of input.  Returns false when there is none. */
@@ -443,9 +510,7 @@ static bool plan(struct pipeline *p, struct slot *s)
 
 	if (p->no_more || p->err || void_in_flight(p))
 		return false;
-	if (decompress)
-		plan_inflate(p, j);
-	else if (!plan_deflate(p, s, j))
+	if (decompress ? !plan_inflate(p, j) : !plan_deflate(p, s, j))
 		return false;
 	j->order = p->plan_order++;
 	s->todo = TODO_ZIP | (p->in_is_file ? TODO_READ : 0);
@@ -561,40 +626,13 @@ static void write_done(struct pipeline *p, struct pending_write *w, int res)
 }
 
 /*
- * -d: the piece in j could not be inflated as planned.  Plan it again from
- * the same start, after every piece planned behind it (whose place in the
- * output depended on it) has been dropped and has left the ring.
+ * -d: the piece in j could not be inflated as planned.  Drop every piece
+ * planned behind it (their start and their place in the output depended
+ * on it), and plan it again, once those have left the ring and the pieces
+ * before it have been inflated (see escalate()).
  */
 static void replan(struct pipeline *p, struct job *j, int err)
 {
-	struct job redo = *j;
-
-	if (err == -EBADMSG) {
-		if (j->in_off + j->in_len == p->in_size) {
-			pipeline_fail(p, EBADMSG, "invalid compressed data in the member "
-				      "at offset %zu", j->in_off);
-			return;
-		}
-		/* To the next guess first, then twice as far each time. */
-		redo.in_len = redo.fails ? 2 * j->in_len : j->in_len + 1;
-		redo.fails++;
-	} else {
-		if (j->dst_len >= p->max_out) {
-			pipeline_fail(p, ENOSPC, "the data at offset %zu decompresses to "
-				      "more than %zu bytes, the most one INFLATE produces",
-				      j->in_off, p->max_out);
-			return;
-		}
-		/* The same bytes, with a growing destination and a rotated write. */
-		redo.unknown = true;
-		redo.dst_len = j->dst_len * 2 > p->max_out ? p->max_out : j->dst_len * 2;
-		if (redo.dst_len < 4 * j->in_len && 4 * j->in_len < p->max_out)
-			redo.dst_len = 4 * j->in_len;
-	}
-	redo.linked = false;
-	if (redo.in_len > p->in_size - redo.in_off)
-		redo.in_len = p->in_size - redo.in_off;
-
 	for (unsigned int i = 0; i < depth; i++) {
 		struct slot *s = &p->slots[i];
 
@@ -614,7 +652,8 @@ static void replan(struct pipeline *p, struct job *j, int err)
 	p->plan_order = j->order;
 	p->plan_pos = j->in_off;
 	p->no_more = false;
-	p->redo = redo;
+	p->redo = *j;
+	p->redo_err = err;
 	p->have_redo = true;
 }
 
