@@ -38,6 +38,8 @@
 #endif
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -414,8 +416,11 @@ static void check_path(const struct runner *rn, bool ring_path)
  * (32 KiB) and memLevel (8), on the same data.  Each corpus is cut into
  * ZIP_PIECE pieces, one op (one gzip member) each.  The module runs them
  * one at a time ("qd1") and with two per compression channel in flight
- * ("qdN", every channel busy); zlib runs them one after the other in this
- * thread, reusing one stream as the module reuses its workspaces.  Times
+ * ("qdN"); zlib runs them one after the other in this
+ * thread, reusing one stream as the module reuses its workspaces.  The
+ * module prefers the channels of the submitting CPU's node, so a third run
+ * ("tasks") submits from one thread per CPU, up to one per compression
+ * channel, each pinned and with its own ring: every channel busy.  Times
  * are the best of ZIP_ROUNDS interleaved rounds, throughput is in MB/s of
  * uncompressed data for both directions, and the ratios are module / zlib.
  * INFLATE gets zlib's streams, so both decode the same bytes; the module's
@@ -428,8 +433,9 @@ static void check_path(const struct runner *rn, bool ring_path)
 #define ZIP_ROUNDS	3
 #define ZIP_ROOM	(ZIP_PIECE + ZIP_PIECE / 8 + 1024)
 
-enum { ZR_QD1, ZR_QDN, ZR_ZLIB, ZR_NR };
-static const char *const zip_runner_names[] = { "kernel", "kernel_qdN", "zlib" };
+enum { ZR_QD1, ZR_QDN, ZR_TASKS, ZR_ZLIB, ZR_NR };
+static const char *const zip_runner_names[] = { "kernel", "kernel_qdN", "kernel_tasks", "zlib" };
+static const char *const zip_ratio_names[] = { "ratio", "ratio_qdN", "ratio_tasks" };
 static const char *const zip_corpus_names[] = { "text", "mixed" };
 static const unsigned int zip_bench_levels[] = { 1, 6 };
 #define ZIP_NR_CORPORA	2
@@ -446,7 +452,7 @@ static unsigned char *zip_kernel_out[ZIP_PIECES], *zip_zlib_out[ZIP_PIECES];
 static unsigned char *zip_plain[ZIP_PIECES];
 static size_t zip_kernel_len[ZIP_PIECES], zip_zlib_len[ZIP_PIECES];
 static struct zip_result zip_results[ZIP_NR_CORPORA][ZIP_NR_LEVELS];
-static unsigned int zip_qd;
+static unsigned int zip_qd, zip_tasks;
 
 static uint64_t xorshift(uint64_t *x)
 {
@@ -564,11 +570,15 @@ static void make_mixed(unsigned char *buf, size_t len)
 	free(exe);
 }
 
-/* The module over all pieces, qd in flight.  Returns seconds, or -1. */
-static double zip_kernel_run(const char *name, bool inflate_op, unsigned int level,
-			     unsigned int qd)
+/*
+ * The module over pieces first, first + step, ... on ring r, qd in flight.
+ * Returns seconds, or -1.
+ */
+static double zip_kernel_run(struct io_uring *r, const char *name, bool inflate_op,
+			     unsigned int level, unsigned int qd, unsigned int first,
+			     unsigned int step)
 {
-	unsigned int next = 0, inflight = 0;
+	unsigned int next = first, inflight = 0;
 	bool err = false;
 	double t0 = now_ns();
 
@@ -576,8 +586,8 @@ static double zip_kernel_run(const char *name, bool inflate_op, unsigned int lev
 		struct io_uring_cqe *cqe;
 		int ret;
 
-		for (; !err && inflight < qd && next < ZIP_PIECES; next++, inflight++) {
-			struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+		for (; !err && inflight < qd && next < ZIP_PIECES; next += step, inflight++) {
+			struct io_uring_sqe *sqe = io_uring_get_sqe(r);
 
 			if (inflate_op)
 				io_uring_prep_inflate(sqe, uoff_fd, zip_plain[next], ZIP_PIECE,
@@ -589,16 +599,16 @@ static double zip_kernel_run(const char *name, bool inflate_op, unsigned int lev
 						      UOFF_ZIP_GZIP, level, 0);
 			io_uring_sqe_set_data64(sqe, next);
 		}
-		ret = io_uring_submit_and_wait(&ring, 1);
+		ret = io_uring_submit_and_wait(r, 1);
 		if (ret < 0 && ret != -EINTR) {
 			error("%s: io_uring_submit_and_wait: %s", name, strerror(-ret));
 			exit(1);
 		}
-		while (io_uring_peek_cqe(&ring, &cqe) == 0) {
+		while (io_uring_peek_cqe(r, &cqe) == 0) {
 			unsigned int i = cqe->user_data;
 			int res = cqe->res;
 
-			io_uring_cqe_seen(&ring, cqe);
+			io_uring_cqe_seen(r, cqe);
 			inflight--;
 			if (res < 0 || (inflate_op && res != (int)ZIP_PIECE) || (!inflate_op && !res)) {
 				if (!err)
@@ -611,6 +621,68 @@ static double zip_kernel_run(const char *name, bool inflate_op, unsigned int lev
 		}
 	}
 	return err ? -1 : (now_ns() - t0) / 1e9;
+}
+
+struct zip_task {
+	pthread_t thread;
+	unsigned int cpu, first;
+	const char *name;
+	bool inflate_op;
+	unsigned int level;
+	pthread_barrier_t *start;
+	double secs;
+};
+
+static void *zip_task_main(void *arg)
+{
+	struct zip_task *t = arg;
+	struct io_uring r;
+	cpu_set_t cpus;
+	int ret;
+
+	CPU_ZERO(&cpus);
+	CPU_SET(t->cpu, &cpus);
+	pthread_setaffinity_np(pthread_self(), sizeof(cpus), &cpus);
+	ret = io_uring_queue_init(2 * zip_qd, &r, 0);
+	pthread_barrier_wait(t->start);
+	if (ret < 0) {
+		error("%s: io_uring_queue_init: %s", t->name, strerror(-ret));
+		t->secs = -1;
+		return NULL;
+	}
+	t->secs = zip_kernel_run(&r, t->name, t->inflate_op, t->level, 2, t->first, zip_tasks);
+	io_uring_queue_exit(&r);
+	return NULL;
+}
+
+/* The module over all pieces from zip_tasks pinned threads.  Seconds or -1. */
+static double zip_tasks_run(const char *name, bool inflate_op, unsigned int level)
+{
+	struct zip_task t[ZIP_PIECES];
+	pthread_barrier_t start;
+	double t0, secs;
+	unsigned int i;
+
+	pthread_barrier_init(&start, NULL, zip_tasks + 1);
+	for (i = 0; i < zip_tasks; i++) {
+		t[i] = (struct zip_task) { .cpu = i, .first = i, .name = name,
+					   .inflate_op = inflate_op, .level = level,
+					   .start = &start };
+		if (pthread_create(&t[i].thread, NULL, zip_task_main, &t[i])) {
+			error("%s: pthread_create failed", name);
+			exit(1);
+		}
+	}
+	pthread_barrier_wait(&start);
+	t0 = now_ns();
+	for (i = 0; i < zip_tasks; i++)
+		pthread_join(t[i].thread, NULL);
+	secs = (now_ns() - t0) / 1e9;
+	pthread_barrier_destroy(&start);
+	for (i = 0; i < zip_tasks; i++)
+		if (t[i].secs < 0)
+			return -1;
+	return secs;
 }
 
 /* zlib over all pieces.  Returns seconds, or -1. */
@@ -661,6 +733,16 @@ static double zip_zlib_run(const char *name, bool inflate_op, unsigned int level
 	return (t1 - t0) / 1e9;
 }
 
+/* One runner over all pieces.  Returns seconds, or -1. */
+static double zip_run(unsigned int k, const char *name, bool inflate_op, unsigned int level)
+{
+	if (k == ZR_ZLIB)
+		return zip_zlib_run(name, inflate_op, level);
+	if (k == ZR_TASKS)
+		return zip_tasks_run(name, inflate_op, level);
+	return zip_kernel_run(&ring, name, inflate_op, level, k == ZR_QD1 ? 1 : zip_qd, 0, 1);
+}
+
 /* Whether every piece of zip_plain is the corpus again. */
 static bool zip_plain_ok(const char *name)
 {
@@ -709,15 +791,13 @@ static void zip_point(unsigned int c, unsigned int l)
 {
 	struct zip_result *r = &zip_results[c][l];
 	unsigned int level = zip_bench_levels[l];
-	unsigned int qds[ZR_NR] = { 1, zip_qd, 0 };
 	char name[64];
 
 	snprintf(name, sizeof(name), "zip.%s.l%u", zip_corpus_names[c], level);
 	memset(r, 0, sizeof(*r));
 	for (unsigned int round = 0; round < ZIP_ROUNDS && !stop; round++) {
 		for (unsigned int k = 0; k < ZR_NR; k++) {
-			double t = k == ZR_ZLIB ? zip_zlib_run(name, false, level) :
-				   zip_kernel_run(name, false, level, qds[k]);
+			double t = zip_run(k, name, false, level);
 
 			if (t < 0)
 				return;
@@ -730,8 +810,7 @@ static void zip_point(unsigned int c, unsigned int l)
 
 			for (unsigned int i = 0; i < ZIP_PIECES; i++)
 				memset(zip_plain[i], 0, ZIP_PIECE);	/* poison */
-			t = k == ZR_ZLIB ? zip_zlib_run(name, true, level) :
-			    zip_kernel_run(name, true, level, qds[k]);
+			t = zip_run(k, name, true, level);
 			if (t < 0 || !zip_plain_ok(name))
 				return;
 			zip_keep_best(&r->inflate[k], t);
@@ -751,8 +830,8 @@ static void zip_point(unsigned int c, unsigned int l)
 		for (unsigned int k = 0; k < ZR_NR; k++)
 			bench(ZIP_CORPUS / t[k] / 1e6, 2, "MB/s", "%s.%s.%s", name, dn,
 			      zip_runner_names[k]);
-		bench(t[ZR_ZLIB] / t[ZR_QD1], 3, "x", "%s.%s.ratio", name, dn);
-		bench(t[ZR_ZLIB] / t[ZR_QDN], 3, "x", "%s.%s.ratio_qdN", name, dn);
+		for (unsigned int k = 0; k < ZR_ZLIB; k++)
+			bench(t[ZR_ZLIB] / t[k], 3, "x", "%s.%s.%s", name, dn, zip_ratio_names[k]);
 	}
 	bench((double)r->kernel_out / ZIP_CORPUS, 4, "out/in", "%s.size.kernel", name);
 	bench((double)r->zlib_out / ZIP_CORPUS, 4, "out/in", "%s.size.zlib", name);
@@ -765,6 +844,13 @@ static void zip_bench(void)
 		return;
 	}
 	zip_qd = 2 * (feat.nr_zip_channels ? feat.nr_zip_channels : 1);
+	zip_tasks = sysconf(_SC_NPROCESSORS_ONLN);
+	if (zip_tasks > feat.nr_zip_channels)
+		zip_tasks = feat.nr_zip_channels;
+	if (zip_tasks > ZIP_PIECES)
+		zip_tasks = ZIP_PIECES;
+	if (zip_tasks < 1)
+		zip_tasks = 1;
 	zip_corpus = aligned_alloc(4096, ZIP_CORPUS);
 	for (unsigned int i = 0; i < ZIP_PIECES; i++) {
 		zip_kernel_out[i] = aligned_alloc(4096, ZIP_ROOM + 4096);
@@ -777,9 +863,10 @@ static void zip_bench(void)
 		error("zip: cannot allocate the buffers");
 		return;
 	}
-	note("# zip: %lu MiB per corpus in %lu MiB gzip ops, %u rounds; qdN = %u in flight "
-	     "on %u compression channel%s\n", ZIP_CORPUS >> 20, ZIP_PIECE >> 20, ZIP_ROUNDS,
-	     zip_qd, feat.nr_zip_channels, feat.nr_zip_channels == 1 ? "" : "s");
+	note("# zip: %lu MiB per corpus in %lu MiB gzip ops, %u rounds; qdN = %u in flight, "
+	     "tasks = %u pinned threads, 2 in flight each; %u compression channel%s\n",
+	     ZIP_CORPUS >> 20, ZIP_PIECE >> 20, ZIP_ROUNDS, zip_qd, zip_tasks,
+	     feat.nr_zip_channels, feat.nr_zip_channels == 1 ? "" : "s");
 	for (unsigned int c = 0; c < ZIP_NR_CORPORA && !stop; c++) {
 		if (c == 0)
 			make_text(zip_corpus, ZIP_CORPUS);
@@ -790,7 +877,7 @@ static void zip_bench(void)
 	}
 }
 
-/* The compact table of the summary. */
+/* The compact table of the summary: a row per corpus, level and direction. */
 static void zip_summary(void)
 {
 	bool any = false;
@@ -800,9 +887,10 @@ static void zip_summary(void)
 			any |= zip_results[c][l].done;
 	if (!any)
 		return;
-	note("  zip (gzip, MB/s of uncompressed data; x = kernel / zlib; qdN = %u in flight):\n"
-	     "    corpus lvl | deflate kernel   qdN  zlib   x    xN | inflate kernel   qdN  zlib"
-	     "   x    xN | out/in kernel  zlib\n", zip_qd);
+	note("  zip: gzip, MB/s of uncompressed data, x = kernel / zlib; kernel at qd1, qd%u "
+	     "(one task), %u tasks\n    %-6s %3s %-7s | %6s %6s %6s %6s | %5s %5s %5s | %6s %6s\n",
+	     zip_qd, zip_tasks, "corpus", "lvl", "op", "qd1", "qdN", "tasks", "zlib", "x1", "xN",
+	     "xT", "kernel", "zlib");
 	for (unsigned int c = 0; c < ZIP_NR_CORPORA; c++) {
 		for (unsigned int l = 0; l < ZIP_NR_LEVELS; l++) {
 			const struct zip_result *r = &zip_results[c][l];
@@ -810,15 +898,21 @@ static void zip_summary(void)
 
 			if (!r->done)
 				continue;
-			note("    %-6s %3u |        %6.1f %5.1f %5.1f %4.2f %5.2f |        %6.1f %5.1f "
-			     "%5.1f %4.2f %5.2f |        %6.4f %6.4f\n", zip_corpus_names[c],
-			     zip_bench_levels[l], mb / r->deflate[ZR_QD1], mb / r->deflate[ZR_QDN],
-			     mb / r->deflate[ZR_ZLIB], r->deflate[ZR_ZLIB] / r->deflate[ZR_QD1],
-			     r->deflate[ZR_ZLIB] / r->deflate[ZR_QDN], mb / r->inflate[ZR_QD1],
-			     mb / r->inflate[ZR_QDN], mb / r->inflate[ZR_ZLIB],
-			     r->inflate[ZR_ZLIB] / r->inflate[ZR_QD1],
-			     r->inflate[ZR_ZLIB] / r->inflate[ZR_QDN],
-			     (double)r->kernel_out / ZIP_CORPUS, (double)r->zlib_out / ZIP_CORPUS);
+			for (int dir = 0; dir < 2; dir++) {
+				const double *t = dir ? r->inflate : r->deflate;
+
+				note("    %-6s %3u %-7s | %6.1f %6.1f %6.1f %6.1f | %5.2f %5.2f %5.2f |",
+				     zip_corpus_names[c], zip_bench_levels[l],
+				     dir ? "inflate" : "deflate", mb / t[ZR_QD1], mb / t[ZR_QDN],
+				     mb / t[ZR_TASKS], mb / t[ZR_ZLIB], t[ZR_ZLIB] / t[ZR_QD1],
+				     t[ZR_ZLIB] / t[ZR_QDN], t[ZR_ZLIB] / t[ZR_TASKS]);
+				if (dir)
+					note("\n");
+				else
+					note(" %6.4f %6.4f  (out/in)\n",
+					     (double)r->kernel_out / ZIP_CORPUS,
+					     (double)r->zlib_out / ZIP_CORPUS);
+			}
 		}
 	}
 }
@@ -998,10 +1092,11 @@ int main(int argc, char **argv)
 	if (stop)
 		error("interrupted");
 
-	note("\nsummary: offload/memcpy at");
-	for (unsigned int i = 0; i < NR_SIZES; i++)
+	note("\nsummary:%s", zip_only ? "\n" : " offload/memcpy at");
+	for (unsigned int i = 0; i < NR_SIZES && !zip_only; i++)
 		note(" %s", size_names[i]);
-	note("; 4 KiB copy rates relative to NOP\n");
+	if (!zip_only)
+		note("; 4 KiB copy rates relative to NOP\n");
 	for (int p = 0; p < 3; p++) {
 		if (!path_done[p])
 			continue;
