@@ -29,14 +29,17 @@
  * boundary has decoded complete members ending exactly there, checked
  * against their CRC-32 and ISIZE trailers.  A piece runs from one guessed
  * boundary to the next; the ISIZE trailer in its last 4 bytes is the size
- * of its output, and the INFLATE gets exactly that much room.  When it
- * fails with EBADMSG the guess was wrong (or the data is corrupt): the
- * piece is extended to the next guess, then to twice its length, and so
- * on until the end of the input, where EBADMSG is final.  When it fails
- * with ENOSPC it held more than one member (a member start went
- * unrecognised) and is retried with a growing destination.  Anything
- * after the last member, including the zero padding gzip(1) tolerates, is
- * EBADMSG, as the kernel reports it.
+ * of its output, and the INFLATE gets exactly that much room.  A piece
+ * that fails with EBADMSG or ENOSPC ended at a wrong guess (it cut a
+ * member, which then lacks its end or produces more than the bytes before
+ * the guess announce) or is corrupt: it grows to the next guess, then to
+ * twice its length, and so on until the end of the input.  There EBADMSG
+ * is final, and ENOSPC means the piece holds members whose start looked
+ * like none, so it is retried with a growing destination.  Pieces are
+ * inflated in parallel, so a piece whose start is itself a guess may fail
+ * only because that guess was wrong: its failure counts once the pieces
+ * before it have been inflated.  Anything after the last member, also the
+ * zero padding gzip(1) tolerates, is EBADMSG, as the kernel reports it.
  *
  * The linked chains
  *
