@@ -431,6 +431,13 @@ static bool plan_inflate(struct pipeline *p, struct job *j)
 		/* An empty member still gets a byte of room. */
 		j->dst_len = j->hint ? j->hint : 1;
 	}
+	if (!j->unknown && (j->hint > p->max_out || j->hint > j->in_len * MAX_EXPANSION)) {
+		/* At the end of the input: not a trailer, so a guessed room. */
+		j->unknown = true;
+		j->dst_len = 4 * j->in_len > 1 << 20 ? 4 * j->in_len : 1 << 20;
+		if (j->dst_len > p->max_out)
+			j->dst_len = p->max_out;
+	}
 	p->plan_pos = end;
 	if (end == p->in_size)
 		p->no_more = true;
