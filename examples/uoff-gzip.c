@@ -547,7 +547,7 @@ static struct io_uring_sqe *get_sqe(void)
 
 /*
  * Queue the next chain of a slot whose previous chain has completed.
- * Returns whether it queued one.
+ * Returns whether anything moved: a chain queued or an output placed.
  */
 static bool queue_chain(struct pipeline *p, struct slot *s)
 {
@@ -555,11 +555,15 @@ static bool queue_chain(struct pipeline *p, struct slot *s)
 	struct pending_write *w = &s->wr;
 	struct job *j = &s->job;
 	unsigned int n = 0, idx = s - p->slots;
+	bool placed = false;
 
 	if (s->pending || p->err)
 		return false;
-	if (w->busy && !w->scheduled && !place_write(p, w))
-		return false;	/* its turn has not come: the buffer stays full */
+	if (w->busy && !w->scheduled) {
+		if (!place_write(p, w))
+			return false;	/* not its turn: the buffer stays full */
+		placed = true;
+	}
 	if (!s->todo)
 		plan(p, s);
 	if (grow(&s->in, &s->in_size, (s->todo & TODO_READ) ? j->in_len : 0, 0) ||
@@ -615,7 +619,7 @@ static bool queue_chain(struct pipeline *p, struct slot *s)
 	}
 	s->nr_stages = n;
 	s->pending = n;
-	return n > 0;
+	return n > 0 || placed;
 }
 
 /* Account a WRITE's result. */
