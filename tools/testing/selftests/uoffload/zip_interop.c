@@ -4,9 +4,10 @@
  * runs DEFLATE and INFLATE on files the host put in a shared directory and
  * leaves its streams there for the host's gzip and zlib to judge.
  *
- *   zip_interop DIR
+ *   zip_interop DIR [PLAN]
  *
- * DIR/plan has one op a line (paths relative to DIR, '#' starts a comment):
+ * DIR/PLAN (default DIR/plan) has one op a line (paths relative to DIR,
+ * '#' starts a comment):
  *
  *   inflate FORMAT STREAM ORIGINAL
  *	INFLATE STREAM (made by someone else's compressor) into a destination
@@ -17,6 +18,10 @@
  *   deflate FORMAT LEVEL ORIGINAL OUTPUT
  *	DEFLATEs ORIGINAL, checks cqe->res and the bytes past it, and writes
  *	the stream to OUTPUT.
+ *   mark STAT
+ *	Remembers the value of STAT in the module's stats.
+ *   grew STAT MIN
+ *	Checks that STAT grew by at least MIN since its mark.
  *
  * FORMAT is raw, zlib or gzip.  One "ok N - ..." or "not ok N - ..." line a
  * check, then "zip_interop: N passed, N failed"; exit status 0 iff none
@@ -374,23 +379,81 @@ static int use_original(const char *name)
 	return ret;
 }
 
+/* The stats a plan marked, and their values then. */
+static struct {
+	char		name[NAME_LEN + 1];
+	long long	value;
+} marks[8];
+
+static void mark_stat(const char *what, const char *name)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(marks) - 1; i++)
+		if (!marks[i].name[0] || !strcmp(marks[i].name, name))
+			break;
+	ret = uoff_stat_sum(name, &marks[i].value);
+	if (ret) {
+		report(false, what, "cannot read stat %s: %s", name,
+		       strerror(-ret));
+		return;
+	}
+	snprintf(marks[i].name, sizeof(marks[i].name), "%s", name);
+}
+
+static void check_stat_grew(const char *what, const char *name,
+			    long long min)
+{
+	long long now = 0;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(marks); i++)
+		if (!strcmp(marks[i].name, name))
+			break;
+	if (i == ARRAY_SIZE(marks)) {
+		report(false, what, "%s was not marked", name);
+		return;
+	}
+	ret = uoff_stat_sum(name, &now);
+	if (ret)
+		report(false, what, "cannot read stat %s: %s", name,
+		       strerror(-ret));
+	else
+		report(now - marks[i].value >= min, what,
+		       "%s grew by %lld, at least %lld wanted", name,
+		       now - marks[i].value, min);
+}
+
 static void run_line(char *line, unsigned int lineno)
 {
 	char op[16], fmt[16], a[NAME_LEN + 1], b[NAME_LEN + 1];
 	char what[WHAT_LEN];
 	unsigned int format, level;
 	char *hash = strchr(line, '#');
+	long long min;
 	int n, ret;
 
 	if (hash)
 		*hash = '\0';
-	n = sscanf(line, "%15s %15s", op, fmt);
+	n = sscanf(line, "%15s %255s", op, a);
 	if (n <= 0)
 		return;
 	snprintf(what, sizeof(what), "plan line %u", lineno);
-	format = n == 2 ? parse_format(fmt) : 0;
+	if (n == 2 && !strcmp(op, "mark")) {
+		mark_stat(what, a);
+		return;
+	}
+	if (n == 2 && !strcmp(op, "grew") &&
+	    sscanf(line, "%*s %*s %lld", &min) == 1) {
+		check_stat_grew(what, a, min);
+		return;
+	}
+	format = n == 2 && sscanf(line, "%*s %15s", fmt) == 1 ?
+		 parse_format(fmt) : 0;
 	if (!format) {
-		report(false, what, "no known op and format");
+		report(false, what, "no known op and format in '%s'", line);
 		return;
 	}
 	if (!strcmp(op, "inflate") &&
@@ -439,8 +502,8 @@ int main(int argc, char **argv)
 	FILE *plan;
 	int ret;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s DIR (see the source for DIR/plan)\n",
+	if (argc < 2 || argc > 3) {
+		fprintf(stderr, "usage: %s DIR [PLAN] (see the source)\n",
 			argv[0]);
 		return 2;
 	}
@@ -452,7 +515,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	check_features();
-	share_path(path, sizeof(path), "plan");
+	share_path(path, sizeof(path), argc > 2 ? argv[2] : "plan");
 	plan = fopen(path, "r");
 	if (!plan) {
 		report(false, "plan", "cannot open %s: %s", path,
