@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * CPU backend: executes descriptors with memcpy and pattern stores.
+ * CPU backend: executes descriptors with memcpy and pattern stores, and
+ * compression streams with the kernel's zlib (zip.c).
  *
  * Each channel owns a ring of struct uoff_cpu_slot in ordinary memory.
  * Producers publish slots by moving ->tail (release); the channel's work
@@ -30,21 +31,11 @@ struct uoff_cpu_ring {
 	struct uoff_cpu_slot	*slots;
 	u64			tail;	/* next free slot; chan->lock */
 	u64			head;	/* next slot to execute; worker only */
+	unsigned int		reap_batch;
 	struct work_struct	work;
 };
 
 static struct workqueue_struct *uoff_cpu_wq;
-
-/* Where a span's next byte is, and how many bytes follow it in that page. */
-static struct page *uoff_span_page(const struct uoff_span *s,
-				   unsigned int *off, unsigned int *len)
-{
-	unsigned int pos = s->bv->bv_offset + s->off;
-
-	*off = offset_in_page(pos);
-	*len = min_t(unsigned int, s->bv->bv_len - s->off, PAGE_SIZE - *off);
-	return nth_page(s->bv->bv_page, pos >> PAGE_SHIFT);
-}
 
 static void uoff_cpu_copy(struct uoff_span dst, struct uoff_span src, u32 len)
 {
@@ -96,12 +87,16 @@ static void uoff_cpu_fill(struct uoff_span dst, u64 pattern, u32 len)
 
 /**
  * uoff_cpu_exec() - execute one descriptor on this CPU
+ * @chan: the channel it came from; NULL inline, where no stream runs
  * @x: the descriptor
  *
- * Return: 0, or -ECANCELED when its request was cancelled.
+ * Return: 0, -ECANCELED when its request was cancelled, or the error of a
+ * compression stream.
  */
-int uoff_cpu_exec(const struct uoff_xfer *x)
+int uoff_cpu_exec(struct uoff_chan *chan, const struct uoff_xfer *x)
 {
+	if (uoff_op_is_zip(x->op))
+		return uoff_zip_exec(chan->zip, x);
 	if (READ_ONCE(x->req->cancelled))
 		return -ECANCELED;
 
@@ -158,11 +153,11 @@ static void uoff_cpu_work(struct work_struct *work)
 
 	/* Pairs with the release in uoff_cpu_commit(): slots are written. */
 	while ((tail = smp_load_acquire(&r->tail)) != head) {
-		end = min(tail, head + UOFF_CPU_REAP_BATCH);
+		end = min(tail, head + r->reap_batch);
 		for (i = head; i != end; i++) {
 			struct uoff_cpu_slot *s = &r->slots[i % UOFF_CPU_RING_SIZE];
 
-			s->status = uoff_cpu_exec(&s->x);
+			s->status = uoff_cpu_exec(r->chan, &s->x);
 		}
 		for (i = head; i != end; i++) {
 			struct uoff_cpu_slot *s = &r->slots[i % UOFF_CPU_RING_SIZE];
@@ -191,6 +186,8 @@ int uoff_cpu_chan_init(struct uoff_chan *chan)
 		return -ENOMEM;
 	}
 	r->chan = chan;
+	/* A stream can take long: report each as soon as it is done. */
+	r->reap_batch = chan->zip ? 1 : UOFF_CPU_REAP_BATCH;
 	INIT_WORK(&r->work, uoff_cpu_work);
 	chan->ops = &uoff_cpu_chan_ops;
 	chan->priv = r;

@@ -18,8 +18,18 @@
 
 #include "uoff.h"
 
-static struct uoff_chan **uoff_chans;
-static unsigned int uoff_nr_chans;
+/* The channels of one kind: copy and fill, or compression. */
+struct uoff_chan_set {
+	const char		*name;
+	struct uoff_chan	**chans;
+	unsigned int		nr;
+};
+
+static struct uoff_chan_set uoff_move = { .name = "chan" };
+static struct uoff_chan_set uoff_zip = { .name = "zchan" };
+
+/* Compression channels per node: streams are CPU-bound, one per CPU. */
+#define UOFF_ZIP_CHANS_PER_NODE	4
 
 void uoff_span_advance(struct uoff_span *span, size_t bytes)
 {
@@ -36,6 +46,17 @@ void uoff_span_advance(struct uoff_span *span, size_t bytes)
 	}
 }
 
+/* Where a span's next byte is, and how many bytes follow it in that page. */
+struct page *uoff_span_page(const struct uoff_span *s, unsigned int *off,
+			    unsigned int *len)
+{
+	unsigned int pos = s->bv->bv_offset + s->off;
+
+	*off = offset_in_page(pos);
+	*len = min_t(unsigned int, s->bv->bv_len - s->off, PAGE_SIZE - *off);
+	return nth_page(s->bv->bv_page, pos >> PAGE_SHIFT);
+}
+
 void uoff_xfer_iter_init(struct uoff_xfer_iter *it, struct uoff_req *req)
 {
 	it->req = req;
@@ -47,10 +68,16 @@ void uoff_xfer_iter_init(struct uoff_xfer_iter *it, struct uoff_req *req)
 	}
 }
 
+/* A stream is one descriptor whatever its length: one unit to iterate. */
+static u32 uoff_seg_units(const struct uoff_seg *seg)
+{
+	return uoff_op_is_zip(seg->op) ? 1 : seg->len;
+}
+
 /*
- * Produce the next descriptor of the request into @x.  Zero-length
- * segments produce none.  A fill descriptor's pattern is rotated so that
- * its first byte is the segment's byte at that offset modulo 8.
+ * Produce the next descriptor of the request into @x.  Zero-length copy
+ * and fill segments produce none.  A fill descriptor's pattern is rotated
+ * so that its first byte is the segment's byte at that offset modulo 8.
  */
 bool uoff_xfer_next(struct uoff_xfer_iter *it, struct uoff_xfer *x)
 {
@@ -59,7 +86,7 @@ bool uoff_xfer_next(struct uoff_xfer_iter *it, struct uoff_xfer *x)
 	u32 len;
 
 	while (it->seg < req->nr_segs &&
-	       it->seg_off == req->segs[it->seg].len) {
+	       it->seg_off == uoff_seg_units(&req->segs[it->seg])) {
 		if (++it->seg == req->nr_segs)
 			return false;
 		it->seg_off = 0;
@@ -70,12 +97,18 @@ bool uoff_xfer_next(struct uoff_xfer_iter *it, struct uoff_xfer *x)
 		return false;
 
 	seg = &req->segs[it->seg];
-	len = min(seg->len - it->seg_off, UOFF_XFER_MAX);
 	x->req = req;
 	x->seg = seg;
 	x->op = seg->op;
-	x->len = len;
 	x->dst = it->dst;
+	if (uoff_op_is_zip(seg->op)) {
+		x->len = seg->len;
+		x->src = it->src;
+		it->seg_off = 1;
+		return true;
+	}
+	len = min(seg->len - it->seg_off, UOFF_XFER_MAX);
+	x->len = len;
 	uoff_span_advance(&it->dst, len);
 	if (seg->op == UOFF_OP_COPY) {
 		x->src = it->src;
@@ -92,7 +125,8 @@ unsigned int uoff_req_count_xfers(const struct uoff_req *req)
 	unsigned int i, n = 0;
 
 	for (i = 0; i < req->nr_segs; i++)
-		n += DIV_ROUND_UP(req->segs[i].len, UOFF_XFER_MAX);
+		n += uoff_op_is_zip(req->segs[i].op) ? 1 :
+		     DIV_ROUND_UP(req->segs[i].len, UOFF_XFER_MAX);
 	return n;
 }
 
@@ -196,19 +230,19 @@ void uoff_chan_reaped(struct uoff_chan *chan, unsigned int n)
 }
 
 /* Prefer a channel on the submitting CPU's node, then the least loaded. */
-static unsigned int uoff_chan_pick(void)
+static unsigned int uoff_chan_pick(const struct uoff_chan_set *set)
 {
 	int node = numa_node_id();
-	unsigned int i, best = node % uoff_nr_chans;
+	unsigned int i, best = node % set->nr;
 	bool local = false;
 
-	for (i = 0; i < uoff_nr_chans; i++) {
-		struct uoff_chan *chan = uoff_chans[i];
+	for (i = 0; i < set->nr; i++) {
+		struct uoff_chan *chan = set->chans[i];
 
 		if (chan->node != node)
 			continue;
 		if (!local || atomic_read(&chan->inflight) <
-			      atomic_read(&uoff_chans[best]->inflight))
+			      atomic_read(&set->chans[best]->inflight))
 			best = i;
 		local = true;
 	}
@@ -231,13 +265,15 @@ static unsigned int uoff_chan_pick(void)
  */
 void uoff_req_submit(struct uoff_req *req)
 {
-	unsigned int first = uoff_chan_pick(), nr = uoff_req_count_xfers(req);
+	const struct uoff_chan_set *set =
+		uoff_op_is_zip(req->segs[0].op) ? &uoff_zip : &uoff_move;
+	unsigned int first = uoff_chan_pick(set), nr = uoff_req_count_xfers(req);
 	unsigned int i, j, ways = 1, per;
 	struct uoff_xfer_iter it;
 	struct uoff_xfer x;
 
 	if (req->bytes >= UOFF_SPREAD_MIN)
-		ways = min(uoff_nr_chans, UOFF_MAX_WAYS);
+		ways = min(set->nr, UOFF_MAX_WAYS);
 	per = DIV_ROUND_UP(nr, ways);
 	ways = DIV_ROUND_UP(nr, per);
 
@@ -255,7 +291,7 @@ void uoff_req_submit(struct uoff_req *req)
 	}
 	/* req may be gone once its last feed is queued. */
 	for (i = 0; i < ways; i++) {
-		struct uoff_chan *chan = uoff_chans[(first + i) % uoff_nr_chans];
+		struct uoff_chan *chan = set->chans[(first + i) % set->nr];
 
 		atomic64_inc(req->kernel ? &chan->stats.kernel_reqs :
 					   &chan->stats.reqs);
@@ -274,7 +310,7 @@ void uoff_req_run_inline(struct uoff_req *req)
 
 	uoff_xfer_iter_init(&it, req);
 	while (uoff_xfer_next(&it, &x)) {
-		int ret = uoff_cpu_exec(&x);
+		int ret = uoff_cpu_exec(NULL, &x);
 
 		if (ret) {
 			WRITE_ONCE(x.seg->status, ret);
@@ -286,88 +322,132 @@ void uoff_req_run_inline(struct uoff_req *req)
 
 unsigned int uoff_engine_nr_chans(void)
 {
-	return uoff_nr_chans;
+	return uoff_move.nr;
+}
+
+unsigned int uoff_engine_nr_zip_chans(void)
+{
+	return uoff_zip.nr;
 }
 
 u64 uoff_engine_mask(void)
 {
-	return UOFF_ENGINE_CPU;
+	return UOFF_ENGINE_CPU | (uoff_zip_have_acomp() ? UOFF_ENGINE_ACOMP : 0);
 }
 
-int uoff_engine_show_stats(char *buf, int at)
+static int uoff_chan_set_show(const struct uoff_chan_set *set, char *buf,
+			      int at)
 {
+	const char *p = set->name;
 	unsigned int i;
 
-	for (i = 0; i < uoff_nr_chans; i++) {
-		struct uoff_chan *c = uoff_chans[i];
+	for (i = 0; i < set->nr; i++) {
+		struct uoff_chan *c = set->chans[i];
 		struct uoff_chan_stats *s = &c->stats;
 
 		at += sysfs_emit_at(buf, at,
-				    "chan%u.node %d\nchan%u.engine %s\n"
-				    "chan%u.reqs %lld\nchan%u.kernel_reqs %lld\n"
-				    "chan%u.descs %lld\nchan%u.doorbells %lld\n"
-				    "chan%u.reaps %lld\nchan%u.bytes %lld\n"
-				    "chan%u.inflight %d\n",
-				    i, c->node, i, c->ops->name,
-				    i, atomic64_read(&s->reqs),
-				    i, atomic64_read(&s->kernel_reqs),
-				    i, atomic64_read(&s->descs),
-				    i, atomic64_read(&s->doorbells),
-				    i, atomic64_read(&s->reaps),
-				    i, atomic64_read(&s->bytes),
-				    i, atomic_read(&c->inflight));
+				    "%s%u.node %d\n%s%u.engine %s\n"
+				    "%s%u.reqs %lld\n%s%u.kernel_reqs %lld\n"
+				    "%s%u.descs %lld\n%s%u.doorbells %lld\n"
+				    "%s%u.reaps %lld\n%s%u.bytes %lld\n"
+				    "%s%u.inflight %d\n",
+				    p, i, c->node, p, i, c->ops->name,
+				    p, i, atomic64_read(&s->reqs),
+				    p, i, atomic64_read(&s->kernel_reqs),
+				    p, i, atomic64_read(&s->descs),
+				    p, i, atomic64_read(&s->doorbells),
+				    p, i, atomic64_read(&s->reaps),
+				    p, i, atomic64_read(&s->bytes),
+				    p, i, atomic_read(&c->inflight));
 	}
 	return at;
 }
 
-static void uoff_chans_free(void)
+int uoff_engine_show_stats(char *buf, int at)
+{
+	at = uoff_chan_set_show(&uoff_move, buf, at);
+	return uoff_chan_set_show(&uoff_zip, buf, at);
+}
+
+static void uoff_chan_set_free(struct uoff_chan_set *set)
 {
 	unsigned int i;
 
-	for (i = 0; i < uoff_nr_chans; i++) {
-		uoff_cpu_chan_exit(uoff_chans[i]);
-		kfree(uoff_chans[i]);
+	for (i = 0; i < set->nr; i++) {
+		uoff_cpu_chan_exit(set->chans[i]);
+		uoff_zip_free(set->chans[i]->zip);
+		kfree(set->chans[i]);
 	}
-	kfree(uoff_chans);
-	uoff_chans = NULL;
-	uoff_nr_chans = 0;
+	kfree(set->chans);
+	set->chans = NULL;
+	set->nr = 0;
 }
 
-/* One CPU channel per online node. */
+static int uoff_chan_add(struct uoff_chan_set *set, int node, bool zip)
+{
+	struct uoff_chan *chan;
+	int ret = -ENOMEM;
+
+	chan = kzalloc_node(sizeof(*chan), GFP_KERNEL, node);
+	if (!chan)
+		return -ENOMEM;
+	chan->id = set->nr;
+	chan->node = node;
+	spin_lock_init(&chan->lock);
+	INIT_LIST_HEAD(&chan->backlog);
+	if (zip) {
+		chan->zip = uoff_zip_alloc(node);
+		if (!chan->zip)
+			goto err;
+	}
+	ret = uoff_cpu_chan_init(chan);
+	if (ret)
+		goto err;
+	set->chans[set->nr++] = chan;
+	return 0;
+err:
+	uoff_zip_free(chan->zip);
+	kfree(chan);
+	return ret;
+}
+
+/*
+ * One copy and fill channel per online node, and a compression channel for
+ * each CPU of a node, up to UOFF_ZIP_CHANS_PER_NODE (at least one).
+ */
 int uoff_engine_init(void)
 {
+	unsigned int i, nr;
 	int node, ret;
 
-	uoff_chans = kcalloc(nr_node_ids, sizeof(*uoff_chans), GFP_KERNEL);
-	if (!uoff_chans)
-		return -ENOMEM;
+	uoff_move.chans = kcalloc(nr_node_ids, sizeof(*uoff_move.chans),
+				  GFP_KERNEL);
+	uoff_zip.chans = kcalloc(nr_node_ids * UOFF_ZIP_CHANS_PER_NODE,
+				 sizeof(*uoff_zip.chans), GFP_KERNEL);
+	if (!uoff_move.chans || !uoff_zip.chans) {
+		ret = -ENOMEM;
+		goto err;
+	}
 
 	for_each_online_node(node) {
-		struct uoff_chan *chan;
-
-		chan = kzalloc_node(sizeof(*chan), GFP_KERNEL, node);
-		if (!chan) {
-			ret = -ENOMEM;
+		ret = uoff_chan_add(&uoff_move, node, false);
+		if (ret)
 			goto err;
+		nr = clamp(nr_cpus_node(node), 1U, UOFF_ZIP_CHANS_PER_NODE);
+		for (i = 0; i < nr; i++) {
+			ret = uoff_chan_add(&uoff_zip, node, true);
+			if (ret)
+				goto err;
 		}
-		chan->id = uoff_nr_chans;
-		chan->node = node;
-		spin_lock_init(&chan->lock);
-		INIT_LIST_HEAD(&chan->backlog);
-		ret = uoff_cpu_chan_init(chan);
-		if (ret) {
-			kfree(chan);
-			goto err;
-		}
-		uoff_chans[uoff_nr_chans++] = chan;
 	}
 	return 0;
 err:
-	uoff_chans_free();
+	uoff_engine_exit();
 	return ret;
 }
 
 void uoff_engine_exit(void)
 {
-	uoff_chans_free();
+	uoff_chan_set_free(&uoff_zip);
+	uoff_chan_set_free(&uoff_move);
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * uoffload: bulk copy and fill for io_uring applications and in-kernel
- * users, over batched descriptor rings served by a data mover or the CPU.
+ * uoffload: bulk copy, fill, deflate and inflate for io_uring applications
+ * and in-kernel users, over batched descriptor rings served by a data
+ * mover, a compression accelerator or the CPU.
  */
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
@@ -16,7 +17,8 @@ static ssize_t stats_show(struct device *dev, struct device_attribute *attr,
 {
 	int at = uoff_uring_show_stats(buf, 0);
 
-	return uoff_engine_show_stats(buf, at);
+	at = uoff_engine_show_stats(buf, at);
+	return uoff_zip_show_stats(buf, at);
 }
 static DEVICE_ATTR_RO(stats);
 
@@ -51,9 +53,12 @@ static int __init uoff_init(void)
 	ret = uoff_cpu_init();
 	if (ret)
 		return ret;
-	ret = uoff_engine_init();
+	ret = uoff_zip_init();
 	if (ret)
 		goto err_cpu;
+	ret = uoff_engine_init();
+	if (ret)
+		goto err_zip;
 	ret = misc_register(&uoff_misc);
 	if (ret)
 		goto err_engine;
@@ -61,6 +66,8 @@ static int __init uoff_init(void)
 
 err_engine:
 	uoff_engine_exit();
+err_zip:
+	uoff_zip_exit();
 err_cpu:
 	uoff_cpu_exit();
 	return ret;
@@ -70,12 +77,13 @@ static void __exit uoff_exit(void)
 {
 	misc_deregister(&uoff_misc);
 	uoff_engine_exit();
+	uoff_zip_exit();
 	uoff_cpu_exit();
 }
 
 module_init(uoff_init);
 module_exit(uoff_exit);
 
-MODULE_DESCRIPTION("Bulk copy and fill offload for io_uring and kernel users");
+MODULE_DESCRIPTION("Copy, fill and compression offload for io_uring and kernel users");
 MODULE_AUTHOR("The uoffload developers");
 MODULE_LICENSE("GPL");

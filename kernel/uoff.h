@@ -3,8 +3,9 @@
  * uoffload internals: requests, segments, descriptors and channels.
  *
  * A request (struct uoff_req) is one or more segments, each a logical copy
- * or fill between two runs of bio_vecs.  The engine cuts segments into
- * descriptors (struct uoff_xfer) of at most UOFF_XFER_MAX bytes and writes
+ * or fill between two runs of bio_vecs, or one compression stream.  The
+ * engine cuts copy and fill segments into descriptors (struct uoff_xfer)
+ * of at most UOFF_XFER_MAX bytes (a stream is one descriptor) and writes
  * them into a channel's ring through the backend's channel ops; the backend
  * executes them and reports each back with uoff_xfer_done().  The request
  * completes when its last descriptor does.
@@ -21,6 +22,7 @@
 struct file;
 struct inode;
 struct io_uring_cmd;
+struct mem_cgroup;
 
 #define UOFF_MAX_OP_LEN		(1U << 30)
 #define UOFF_MAX_BATCH		1024U
@@ -33,15 +35,30 @@ struct uoff_span {
 };
 
 void uoff_span_advance(struct uoff_span *span, size_t bytes);
+struct page *uoff_span_page(const struct uoff_span *s, unsigned int *off,
+			    unsigned int *len);
 
+/*
+ * A copy, a fill, or a whole DEFLATE or INFLATE stream: @len is the
+ * destination's length (its capacity for the compression ops).
+ */
 struct uoff_seg {
-	u8			op;	/* UOFF_OP_COPY or UOFF_OP_FILL */
+	u8			op;	/* UOFF_OP_* */
+	u8			format;	/* DEFLATE, INFLATE: UOFF_ZIP_* */
+	u8			level;	/* DEFLATE: 1-9 */
 	int			status;
 	u32			len;
+	u32			src_len; /* DEFLATE, INFLATE */
+	u32			out;	/* DEFLATE, INFLATE: bytes produced */
 	struct uoff_span	dst;
-	struct uoff_span	src;	/* COPY */
+	struct uoff_span	src;	/* COPY, DEFLATE, INFLATE */
 	u64			pattern; /* FILL */
 };
+
+static inline bool uoff_op_is_zip(u8 op)
+{
+	return op == UOFF_OP_DEFLATE || op == UOFF_OP_INFLATE;
+}
 
 struct uoff_req;
 typedef void (*uoff_req_done_t)(struct uoff_req *req);
@@ -75,6 +92,8 @@ struct uoff_req {
 	bool			cancelled;
 	int			error;
 	u64			bytes;
+	/* charged for a stream's staging memory past what a channel keeps */
+	struct mem_cgroup	*memcg;
 	/* a reference per descriptor in a ring and per unfinished feed */
 	atomic_t		pending;
 	uoff_req_done_t		done;
@@ -123,11 +142,14 @@ struct uoff_chan_stats {
 	atomic64_t	bytes;
 };
 
+struct uoff_zip;
+
 struct uoff_chan {
 	unsigned int			id;
 	int				node;
 	const struct uoff_chan_ops	*ops;
 	void				*priv;
+	struct uoff_zip			*zip;	/* compression channels */
 	unsigned int			nr_slots; /* ring size, set by the backend */
 	spinlock_t			lock;	/* producers, backlog */
 	struct list_head		backlog; /* of struct uoff_feed */
@@ -143,15 +165,25 @@ void uoff_req_run_inline(struct uoff_req *req);
 void uoff_xfer_done(const struct uoff_xfer *x, int status);
 void uoff_chan_reaped(struct uoff_chan *chan, unsigned int n);
 unsigned int uoff_engine_nr_chans(void);
+unsigned int uoff_engine_nr_zip_chans(void);
 u64 uoff_engine_mask(void);
 int uoff_engine_show_stats(char *buf, int at);
 
 /* cpu.c */
-int uoff_cpu_exec(const struct uoff_xfer *x);
+int uoff_cpu_exec(struct uoff_chan *chan, const struct uoff_xfer *x);
 int uoff_cpu_chan_init(struct uoff_chan *chan);
 void uoff_cpu_chan_exit(struct uoff_chan *chan);
 int uoff_cpu_init(void);
 void uoff_cpu_exit(void);
+
+/* zip.c */
+int uoff_zip_exec(struct uoff_zip *z, const struct uoff_xfer *x);
+struct uoff_zip *uoff_zip_alloc(int node);
+void uoff_zip_free(struct uoff_zip *z);
+int uoff_zip_init(void);
+void uoff_zip_exit(void);
+bool uoff_zip_have_acomp(void);
+int uoff_zip_show_stats(char *buf, int at);
 
 /* uring.c */
 extern unsigned int uoff_inline_threshold;

@@ -9,6 +9,7 @@
  * failed request leaves the destination untouched.
  */
 #include <linux/fs.h>
+#include <linux/memcontrol.h>
 #include <linux/module.h>
 #include <linux/nospec.h>
 #include <linux/pagemap.h>
@@ -101,6 +102,19 @@ struct uoff_file {
 };
 
 /*
+ * What a command asks for, as read from its SQE and descriptor array:
+ * COPY and FILL are one descriptor, BATCH up to UOFF_MAX_BATCH, DEFLATE
+ * and INFLATE one descriptor whose len is the destination's capacity.
+ */
+struct uoff_work {
+	const struct uoff_desc	*descs;
+	unsigned int		nr;
+	u32			flags;
+	u32			src_len;	/* DEFLATE, INFLATE */
+	u64			bytes;		/* charged to the bounds */
+};
+
+/*
  * A request that found the in-flight bounds reached.  It waits on
  * uoff_waiters, in arrival order, with everything it read from its SQE:
  * once io_uring_enter() returns, the SQ slot may hold another request.
@@ -111,10 +125,8 @@ struct uoff_waiter {
 	struct list_head	node;
 	struct io_uring_cmd	*cmd;
 	struct uoff_file	*uf;
-	u64			bytes;
-	u32			flags;
+	struct uoff_work	work;
 	bool			admitted;
-	unsigned int		nr;
 	struct uoff_desc	descs[];
 };
 
@@ -134,6 +146,7 @@ static struct {
 /* A user request. */
 struct uoff_ureq {
 	struct uoff_req		req;
+	bool			zip;		/* DEFLATE, INFLATE */
 	struct io_uring_cmd	*cmd;
 	struct uoff_file	*uf;
 	struct uoff_mem		*mem;		/* dst, src of each segment */
@@ -153,11 +166,13 @@ struct uoff_args {
 	u32	len;
 	u64	src;
 	u32	flags;
+	u32	src_len;	/* DEFLATE, INFLATE: uoff_zip_cmd.src_len */
 };
 
 struct uoff_cmd_def {
 	u32	cmd_op;
 	u32	flags;		/* UOFF_F_* the command accepts */
+	bool	zip;		/* the payload is a struct uoff_zip_cmd */
 	int	(*issue)(struct io_uring_cmd *cmd, const struct uoff_args *a,
 			 unsigned int issue_flags);
 };
@@ -225,7 +240,7 @@ static void uoff_uncharge(struct uoff_file *uf, u64 bytes)
 	uoff_sys_inflight.ops--;
 	uoff_sys_inflight.bytes -= bytes;
 	list_for_each_entry_safe(w, tmp, &uoff_waiters, node) {
-		if (!uoff_charge_locked(w->uf, w->bytes))
+		if (!uoff_charge_locked(w->uf, w->work.bytes))
 			continue;
 		w->admitted = true;
 		uoff_waiter_leave_locked(w);
@@ -280,6 +295,30 @@ static int uoff_descs_check(const struct uoff_desc *descs, unsigned int nr,
 	return *bytes > UOFF_MAX_OP_LEN ? -E2BIG : 0;
 }
 
+/*
+ * DEFLATE and INFLATE: @d has the destination and its capacity, the
+ * source, and the op; the format and level are in @flags.
+ */
+static int uoff_zip_check(const struct uoff_desc *d, u32 src_len, u32 flags,
+			  u64 *bytes)
+{
+	unsigned int format = UOFF_ZIP_FORMAT_OF(flags);
+
+	if (format < UOFF_ZIP_RAW || format > UOFF_ZIP_GZIP ||
+	    UOFF_ZIP_LEVEL_OF(flags) > UOFF_ZIP_LEVEL_MAX)
+		return -EINVAL;
+	if (d->len > UOFF_MAX_OP_LEN || src_len > UOFF_MAX_OP_LEN)
+		return -E2BIG;
+	if (!access_ok(u64_to_user_ptr(d->dst), d->len) ||
+	    !access_ok(u64_to_user_ptr(d->src), src_len))
+		return -EFAULT;
+	if (d->len && src_len && d->dst < d->src + src_len &&
+	    d->src < d->dst + d->len)
+		return -EINVAL;
+	*bytes = (u64)d->len + src_len;
+	return 0;
+}
+
 static struct uoff_ureq *uoff_ureq_alloc(unsigned int nr)
 {
 	struct uoff_ureq *u = kzalloc(sizeof(*u), GFP_KERNEL_ACCOUNT);
@@ -304,6 +343,7 @@ static struct uoff_ureq *uoff_ureq_alloc(unsigned int nr)
 
 static void uoff_ureq_free(struct uoff_ureq *u)
 {
+	mem_cgroup_put(u->req.memcg);
 	if (u->mem != u->mem_inline) {
 		kvfree(u->req.segs);
 		kvfree(u->mem);
@@ -330,33 +370,44 @@ static int uoff_ureq_map_one(struct uoff_ureq *u, struct uoff_mem *m,
 }
 
 /* Build the segments and pin or import their memory. */
-static int uoff_ureq_map(struct uoff_ureq *u, const struct uoff_desc *descs,
-			 unsigned int nr, u32 flags, unsigned int issue_flags)
+static int uoff_ureq_map(struct uoff_ureq *u, const struct uoff_work *w,
+			 unsigned int issue_flags)
 {
 	unsigned int i;
 	int ret;
 
-	for (i = 0; i < nr; i++) {
-		const struct uoff_desc *d = &descs[i];
+	for (i = 0; i < w->nr; i++) {
+		const struct uoff_desc *d = &w->descs[i];
 		struct uoff_seg *seg = &u->req.segs[i];
+		u32 src_len = d->len;
 
 		u->req.nr_segs = i + 1;
 		seg->op = d->op;
 		seg->len = d->len;
-		if (!d->len)
-			continue;
-		ret = uoff_ureq_map_one(u, &u->mem[2 * i], &seg->dst, d->dst,
-					d->len, true, flags & UOFF_F_FIXED_DST,
-					issue_flags);
-		if (ret)
-			return ret;
+		if (uoff_op_is_zip(d->op)) {
+			src_len = w->src_len;
+			seg->src_len = src_len;
+			seg->format = UOFF_ZIP_FORMAT_OF(w->flags);
+			seg->level = UOFF_ZIP_LEVEL_OF(w->flags) ?:
+				     UOFF_ZIP_LEVEL_DEFAULT;
+		}
+		if (d->len) {
+			ret = uoff_ureq_map_one(u, &u->mem[2 * i], &seg->dst,
+						d->dst, d->len, true,
+						w->flags & UOFF_F_FIXED_DST,
+						issue_flags);
+			if (ret)
+				return ret;
+		}
 		if (d->op == UOFF_OP_FILL) {
 			seg->pattern = d->src;
 			continue;
 		}
+		if (!src_len)
+			continue;
 		ret = uoff_ureq_map_one(u, &u->mem[2 * i + 1], &seg->src,
-					d->src, d->len, false,
-					flags & UOFF_F_FIXED_SRC, issue_flags);
+					d->src, src_len, false,
+					w->flags & UOFF_F_FIXED_SRC, issue_flags);
 		if (ret)
 			return ret;
 	}
@@ -366,7 +417,7 @@ static int uoff_ureq_map(struct uoff_ureq *u, const struct uoff_desc *descs,
 static void uoff_cmd_tw(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
 	struct uoff_ureq *u = io_uring_cmd_to_pdu(cmd, struct uoff_pdu)->ureq;
-	int res = u->req.error ?: u->req.bytes;
+	int res = u->req.error ?: u->zip ? u->seg.out : u->req.bytes;
 
 	/* Done first: it takes the command off the cancelable list. */
 	uoff_cmd_done(cmd, res, issue_flags);
@@ -388,28 +439,32 @@ static void uoff_ureq_done(struct uoff_req *req)
  * and run it inline or queue it on the channel rings.  Returns the CQE
  * result, or -EIOCBQUEUED once the request is on the rings.
  */
-static int uoff_descs_start(struct io_uring_cmd *cmd, struct uoff_file *uf,
-			    const struct uoff_desc *descs, unsigned int nr,
-			    u32 flags, u64 bytes, unsigned int issue_flags)
+static int uoff_work_start(struct io_uring_cmd *cmd, struct uoff_file *uf,
+			   const struct uoff_work *w, unsigned int issue_flags)
 {
 	struct uoff_pdu *pdu = io_uring_cmd_to_pdu(cmd, struct uoff_pdu);
+	u64 bytes = w->bytes;
 	struct uoff_ureq *u;
 	int ret;
 
-	u = uoff_ureq_alloc(nr);
+	u = uoff_ureq_alloc(w->nr);
 	if (!u) {
 		ret = -ENOMEM;
 		goto err_uncharge;
 	}
 	u->cmd = cmd;
 	u->uf = uf;
+	u->zip = uoff_op_is_zip(w->descs[0].op);
+	if (u->zip)
+		u->req.memcg = get_mem_cgroup_from_mm(current->mm);
 	u->req.bytes = bytes;
 	u->req.done = uoff_ureq_done;
-	ret = uoff_ureq_map(u, descs, nr, flags, issue_flags);
+	ret = uoff_ureq_map(u, w, issue_flags);
 	if (ret)
 		goto err_unmap;
 
-	if (bytes <= READ_ONCE(uoff_inline_threshold)) {
+	/* Streams always go to a compression channel and its workspace. */
+	if (!u->zip && bytes <= READ_ONCE(uoff_inline_threshold)) {
 		uoff_req_run_inline(&u->req);
 		ret = u->req.error ?: bytes;
 		atomic64_inc(&uoff_uring_stats.inline_reqs);
@@ -444,11 +499,10 @@ static void uoff_waiter_tw(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	pdu->waiter = NULL;
 	if (uoff_tw_task_dead(issue_flags)) {
 		/* Not in the submitter's mm: there is nothing to pin with. */
-		uoff_uncharge(w->uf, w->bytes);
+		uoff_uncharge(w->uf, w->work.bytes);
 		ret = -ECANCELED;
 	} else {
-		ret = uoff_descs_start(cmd, w->uf, w->descs, w->nr, w->flags,
-				       w->bytes, issue_flags);
+		ret = uoff_work_start(cmd, w->uf, &w->work, issue_flags);
 	}
 	kvfree(w);
 	if (ret != -EIOCBQUEUED)
@@ -460,25 +514,23 @@ static void uoff_waiter_tw(struct io_uring_cmd *cmd, unsigned int issue_flags)
  * io_uring_cmd_done() whatever happens.  A file, and the system, may have
  * as many requests waiting as in flight; past that, -EAGAIN.
  */
-static int uoff_descs_wait(struct io_uring_cmd *cmd, struct uoff_file *uf,
-			   const struct uoff_desc *descs, unsigned int nr,
-			   u32 flags, u64 bytes, unsigned int issue_flags)
+static int uoff_work_wait(struct io_uring_cmd *cmd, struct uoff_file *uf,
+			  const struct uoff_work *work, unsigned int issue_flags)
 {
 	struct uoff_pdu *pdu = io_uring_cmd_to_pdu(cmd, struct uoff_pdu);
 	struct uoff_waiter *w;
 	bool charged = false, queued = false;
 	int ret;
 
-	w = kvmalloc(struct_size(w, descs, nr), GFP_KERNEL_ACCOUNT);
+	w = kvmalloc(struct_size(w, descs, work->nr), GFP_KERNEL_ACCOUNT);
 	if (!w)
 		return -ENOMEM;
 	w->cmd = cmd;
 	w->uf = uf;
-	w->bytes = bytes;
-	w->flags = flags;
+	w->work = *work;
+	w->work.descs = w->descs;
 	w->admitted = false;
-	w->nr = nr;
-	memcpy(w->descs, descs, flex_array_size(w, descs, nr));
+	memcpy(w->descs, work->descs, flex_array_size(w, descs, work->nr));
 	pdu->ureq = NULL;
 	pdu->waiter = w;
 	io_uring_cmd_mark_cancelable(cmd, issue_flags);
@@ -489,7 +541,7 @@ static int uoff_descs_wait(struct io_uring_cmd *cmd, struct uoff_file *uf,
 	 * with nothing left in flight to admit it.
 	 */
 	spin_lock(&uoff_charge_lock);
-	if (uoff_admit_locked(uf, bytes)) {
+	if (uoff_admit_locked(uf, work->bytes)) {
 		charged = true;
 	} else if (uf->nr_waiting < READ_ONCE(uoff_max_file_ops) &&
 		   uoff_sys_waiting < READ_ONCE(uoff_max_sys_ops)) {
@@ -506,38 +558,42 @@ static int uoff_descs_wait(struct io_uring_cmd *cmd, struct uoff_file *uf,
 
 	pdu->waiter = NULL;
 	kvfree(w);
-	ret = charged ? uoff_descs_start(cmd, uf, descs, nr, flags, bytes,
-					 issue_flags) : -EAGAIN;
+	ret = charged ? uoff_work_start(cmd, uf, work, issue_flags) : -EAGAIN;
 	if (ret != -EIOCBQUEUED)
 		uoff_cmd_done(cmd, ret, issue_flags);
 	return -EIOCBQUEUED;
 }
 
 /*
- * Issue COPY, FILL or BATCH, all expressed as descriptors.  Returns the
- * CQE result, or -EIOCBQUEUED when the command completes later.
+ * Issue a checked command's work, which charges w->bytes.  Returns the CQE
+ * result, or -EIOCBQUEUED when the command completes later.
  */
+static int uoff_work_issue(struct io_uring_cmd *cmd, const struct uoff_work *w,
+			   unsigned int issue_flags)
+{
+	struct uoff_file *uf = cmd->file->private_data;
+
+	if (uoff_try_charge(uf, w->bytes))
+		return uoff_work_start(cmd, uf, w, issue_flags);
+	if (!(w->flags & UOFF_F_NOWAIT))
+		return uoff_work_wait(cmd, uf, w, issue_flags);
+	/* -EAGAIN from ->uring_cmd would mean "retry from io-wq". */
+	uoff_cmd_done(cmd, -EAGAIN, issue_flags);
+	return -EIOCBQUEUED;
+}
+
+/* COPY, FILL and BATCH, all expressed as descriptors. */
 static int uoff_descs_issue(struct io_uring_cmd *cmd,
 			    const struct uoff_desc *descs, unsigned int nr,
 			    u32 flags, unsigned int issue_flags)
 {
-	struct uoff_file *uf = cmd->file->private_data;
-	u64 bytes;
+	struct uoff_work w = { .descs = descs, .nr = nr, .flags = flags };
 	int ret;
 
-	ret = uoff_descs_check(descs, nr, &bytes);
-	if (ret || !bytes)
+	ret = uoff_descs_check(descs, nr, &w.bytes);
+	if (ret || !w.bytes)
 		return ret;
-
-	if (uoff_try_charge(uf, bytes))
-		return uoff_descs_start(cmd, uf, descs, nr, flags, bytes,
-					issue_flags);
-	if (!(flags & UOFF_F_NOWAIT))
-		return uoff_descs_wait(cmd, uf, descs, nr, flags, bytes,
-				       issue_flags);
-	/* -EAGAIN from ->uring_cmd would mean "retry from io-wq". */
-	uoff_cmd_done(cmd, -EAGAIN, issue_flags);
-	return -EIOCBQUEUED;
+	return uoff_work_issue(cmd, &w, issue_flags);
 }
 
 static int uoff_copy(struct io_uring_cmd *cmd, const struct uoff_args *a,
@@ -582,13 +638,44 @@ static int uoff_batch(struct io_uring_cmd *cmd, const struct uoff_args *a,
 	return ret;
 }
 
+/* DEFLATE and INFLATE: one stream, which runs even when empty. */
+static int uoff_zip_issue(struct io_uring_cmd *cmd, const struct uoff_args *a,
+			  u8 op, unsigned int issue_flags)
+{
+	struct uoff_desc d = {
+		.op = op, .len = a->len, .dst = a->addr, .src = a->src,
+	};
+	struct uoff_work w = {
+		.descs = &d, .nr = 1, .flags = a->flags, .src_len = a->src_len,
+	};
+	int ret;
+
+	ret = uoff_zip_check(&d, a->src_len, a->flags, &w.bytes);
+	if (ret)
+		return ret;
+	return uoff_work_issue(cmd, &w, issue_flags);
+}
+
+static int uoff_deflate(struct io_uring_cmd *cmd, const struct uoff_args *a,
+			unsigned int issue_flags)
+{
+	return uoff_zip_issue(cmd, a, UOFF_OP_DEFLATE, issue_flags);
+}
+
+static int uoff_inflate(struct io_uring_cmd *cmd, const struct uoff_args *a,
+			unsigned int issue_flags)
+{
+	return uoff_zip_issue(cmd, a, UOFF_OP_INFLATE, issue_flags);
+}
+
 static void uoff_features_fill(struct uoff_features *f)
 {
 	memset(f, 0, sizeof(*f));
 	f->abi_version = UOFF_ABI_VERSION;
 	f->size = sizeof(*f);
 	f->ops = BIT_ULL(UOFF_OP_COPY) | BIT_ULL(UOFF_OP_FILL) |
-		 BIT_ULL(UOFF_OP_BATCH);
+		 BIT_ULL(UOFF_OP_BATCH) | BIT_ULL(UOFF_OP_DEFLATE) |
+		 BIT_ULL(UOFF_OP_INFLATE);
 	f->flags = UOFF_F_ALL;
 	f->engines = uoff_engine_mask();
 	f->max_op_len = UOFF_MAX_OP_LEN;
@@ -597,6 +684,11 @@ static void uoff_features_fill(struct uoff_features *f)
 	f->max_inflight_ops = READ_ONCE(uoff_max_file_ops);
 	f->inline_threshold = READ_ONCE(uoff_inline_threshold);
 	f->nr_channels = uoff_engine_nr_chans();
+	f->nr_zip_channels = uoff_engine_nr_zip_chans();
+	f->zip_formats = BIT(UOFF_ZIP_RAW) | BIT(UOFF_ZIP_ZLIB) |
+			 BIT(UOFF_ZIP_GZIP);
+	f->zip_levels = GENMASK(UOFF_ZIP_LEVEL_MAX, 0);
+	f->zip_default_level = UOFF_ZIP_LEVEL_DEFAULT;
 }
 
 /*
@@ -649,6 +741,19 @@ static const struct uoff_cmd_def uoff_cmd_defs[] = {
 		.flags	= UOFF_F_ALL,
 		.issue	= uoff_batch,
 	},
+	[_IOC_NR(UOFF_CMD_DEFLATE)] = {
+		.cmd_op	= UOFF_CMD_DEFLATE,
+		.flags	= UOFF_F_ALL | UOFF_F_ZIP_FORMAT_MASK |
+			  UOFF_F_ZIP_LEVEL_MASK,
+		.zip	= true,
+		.issue	= uoff_deflate,
+	},
+	[_IOC_NR(UOFF_CMD_INFLATE)] = {
+		.cmd_op	= UOFF_CMD_INFLATE,
+		.flags	= UOFF_F_ALL | UOFF_F_ZIP_FORMAT_MASK,
+		.zip	= true,
+		.issue	= uoff_inflate,
+	},
 };
 
 /* The size field is not matched: structures may grow at their end. */
@@ -675,8 +780,13 @@ static int uoff_args_read(struct io_uring_cmd *cmd, unsigned int issue_flags,
 	bool fixed = cmd->flags & IORING_URING_CMD_FIXED;
 	u32 fixed_flags;
 
-	if (READ_ONCE(sqe->ioprio) || READ_ONCE(sqe->file_index) ||
-	    READ_ONCE(c->reserved))
+	/* struct uoff_zip_cmd has its source length where uoff_cmd has 0. */
+	BUILD_BUG_ON(offsetof(struct uoff_zip_cmd, src_len) !=
+		     offsetof(struct uoff_cmd, reserved));
+	if (READ_ONCE(sqe->ioprio) || READ_ONCE(sqe->file_index))
+		return -EINVAL;
+	a->src_len = READ_ONCE(c->reserved);
+	if (a->src_len && !def->zip)
 		return -EINVAL;
 	a->addr = READ_ONCE(sqe->addr);
 	a->len = READ_ONCE(sqe->len);

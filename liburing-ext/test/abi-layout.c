@@ -53,6 +53,8 @@ static void check_structs(void)
 	/* The payload must fit the 16 bytes of a 64-byte SQE. */
 	t_check(sizeof(struct uoff_cmd) <= T_SQE_SIZE -
 		offsetof(struct io_uring_sqe, cmd));
+	t_check(sizeof(struct uoff_zip_cmd) <= T_SQE_SIZE -
+		offsetof(struct io_uring_sqe, cmd));
 }
 
 static void check_constants(void)
@@ -74,11 +76,61 @@ static void check_constants(void)
 	t_check_eq(UOFF_ABI_VERSION, 1);
 	t_check(!strcmp(UOFF_DEVICE_PATH, "/dev/uoffload"));
 	t_check_eq(IORING_URING_CMD_FIXED, 1);
+
+	t_check_eq(UOFF_ENGINE_CPU, 1);
+	t_check_eq(UOFF_ENGINE_SDXI, 2);
+	t_check_eq(UOFF_ENGINE_DMAENGINE, 4);
+	t_check_eq(UOFF_ENGINE_ACOMP, 8);
+}
+
+static void check_zip_constants(void)
+{
+	unsigned int fmt, lvl;
+
+	t_check_eq(UOFF_CMD_DEFLATE, 0x4010bd04);
+	t_check_eq(UOFF_CMD_INFLATE, 0x4010bd05);
+	t_check_eq(UOFF_OP_DEFLATE, 4);
+	t_check_eq(UOFF_OP_INFLATE, 5);
+
+	t_check_eq(UOFF_ZIP_RAW, 1);
+	t_check_eq(UOFF_ZIP_ZLIB, 2);
+	t_check_eq(UOFF_ZIP_GZIP, 3);
+	t_check_eq(UOFF_ZIP_LEVEL_DEFAULT, 6);
+	t_check_eq(UOFF_ZIP_LEVEL_MAX, 9);
+
+	/* Format in bits 8-11, level in bits 12-15, clear of UOFF_F_ALL. */
+	t_check_eq(UOFF_F_ZIP_FORMAT(1), 0x100);
+	t_check_eq(UOFF_F_ZIP_FORMAT(UOFF_ZIP_GZIP), 0x300);
+	t_check_eq(UOFF_F_ZIP_LEVEL(1), 0x1000);
+	t_check_eq(UOFF_F_ZIP_LEVEL(9), 0x9000);
+	t_check_eq(UOFF_F_ZIP_FORMAT_MASK, 0x00000f00);
+	t_check_eq(UOFF_F_ZIP_LEVEL_MASK, 0x0000f000);
+	t_check_eq(UOFF_F_ZIP_FORMAT_MASK & UOFF_F_ZIP_LEVEL_MASK, 0);
+	t_check_eq((UOFF_F_ZIP_FORMAT_MASK | UOFF_F_ZIP_LEVEL_MASK) &
+		   UOFF_F_ALL, 0);
+	/* A value wider than the field must not spill into its neighbour. */
+	t_check_eq(UOFF_F_ZIP_FORMAT(0x1f), 0xf00);
+	t_check_eq(UOFF_F_ZIP_LEVEL(0x1f), 0xf000);
+
+	for (fmt = 0; fmt <= 15; fmt++) {
+		for (lvl = 0; lvl <= 15; lvl++) {
+			__u32 flags = UOFF_F_ZIP_FORMAT(fmt) |
+				      UOFF_F_ZIP_LEVEL(lvl);
+			__u32 noisy = flags | UOFF_F_ALL | 0xffff00f8U;
+
+			t_check_eq(flags, fmt << 8 | lvl << 12);
+			t_check_eq(UOFF_ZIP_FORMAT_OF(flags), fmt);
+			t_check_eq(UOFF_ZIP_LEVEL_OF(flags), lvl);
+			t_check_eq(UOFF_ZIP_FORMAT_OF(noisy), fmt);
+			t_check_eq(UOFF_ZIP_LEVEL_OF(noisy), lvl);
+		}
+	}
 }
 
 int main(void)
 {
 	check_structs();
 	check_constants();
+	check_zip_constants();
 	return t_exit_code();
 }

@@ -24,6 +24,7 @@ int main()
 	struct io_uring_sqe sqe;
 	struct uoff_desc d;
 	struct uoff_cmd cmd;
+	struct uoff_zip_cmd zcmd;
 	struct uoff_features feat;
 	char src[16] = "0123456789abcde", dst[16];
 
@@ -47,6 +48,21 @@ int main()
 	io_uring_prep_offload_batch_fixed(&sqe, 3, &d, 1, UOFF_F_FIXED_DST, 1);
 	io_uring_prep_offload_features(&sqe, 3, &feat, sizeof(feat));
 	check(sqe.cmd_op == UOFF_CMD_GET_FEATURES, "features cmd_op");
+
+	io_uring_prep_deflate(&sqe, 3, dst, sizeof(dst), src, sizeof(src),
+			      UOFF_ZIP_GZIP, 1, 0);
+	std::memcpy(&zcmd, sqe.cmd, sizeof(zcmd));
+	check(sqe.cmd_op == UOFF_CMD_DEFLATE, "deflate cmd_op");
+	check(zcmd.flags == (UOFF_F_ZIP_FORMAT(UOFF_ZIP_GZIP) |
+			     UOFF_F_ZIP_LEVEL(1)), "deflate flags");
+	check(zcmd.src_len == sizeof(src), "deflate src_len");
+	io_uring_prep_deflate_fixed(&sqe, 3, dst, 8, src, 8, UOFF_ZIP_RAW, 0,
+				    UOFF_F_FIXED_DST, 1);
+	io_uring_prep_inflate(&sqe, 3, dst, 8, src, 8, UOFF_ZIP_ZLIB, 0);
+	io_uring_prep_inflate_fixed(&sqe, 3, dst, 8, src, 8, UOFF_ZIP_ZLIB,
+				    UOFF_F_FIXED_SRC, 3);
+	check(sqe.cmd_op == UOFF_CMD_INFLATE, "inflate cmd_op");
+	check(sqe.buf_index == 3, "inflate buf_index");
 
 	check(io_uring_offload_open(1) == -EINVAL, "open flags");
 	check(io_uring_offload_get_features(-1, &feat) == -EBADF,

@@ -97,6 +97,26 @@ static inline void t_put(unsigned char *img, size_t off, const void *v,
 	memcpy(img + off, v, len);
 }
 
+/*
+ * Request flags of COPY, BATCH, DEFLATE and INFLATE, each with the
+ * uring_cmd_flags a helper must pair it with.  Unknown bits go to the
+ * kernel as given; it answers -EINVAL.
+ */
+static const struct {
+	unsigned int	flags;
+	__u32		uring_cmd_flags;
+} t_flag_cases[] = {
+	{ 0,					0 },
+	{ UOFF_F_NOWAIT,			0 },
+	{ UOFF_F_FIXED_DST,			IORING_URING_CMD_FIXED },
+	{ UOFF_F_FIXED_SRC,			IORING_URING_CMD_FIXED },
+	{ UOFF_F_FIXED_DST | UOFF_F_FIXED_SRC,	IORING_URING_CMD_FIXED },
+	{ UOFF_F_ALL,				IORING_URING_CMD_FIXED },
+	{ 1U << 31,				0 },
+	{ (1U << 16) | UOFF_F_FIXED_SRC,	IORING_URING_CMD_FIXED },
+};
+#define T_NR_FLAG_CASES	(sizeof(t_flag_cases) / sizeof(t_flag_cases[0]))
+
 /* What a uoffload SQE must hold, in the terms of <linux/uoffload.h>. */
 struct t_sqe {
 	__s32	fd;
@@ -107,6 +127,8 @@ struct t_sqe {
 	__u16	buf_index;
 	__u64	cmd_src;
 	__u32	cmd_flags;
+	/* uoff_zip_cmd.src_len; uoff_cmd.reserved (0) for other commands */
+	__u32	cmd_src_len;
 };
 
 static inline void t_sqe_image(unsigned char img[T_SQE_SIZE],
@@ -131,6 +153,7 @@ static inline void t_sqe_image(unsigned char img[T_SQE_SIZE],
 	t_put(img, 40, &e->buf_index, 2);
 	t_put(img, 48, &e->cmd_src, 8);
 	t_put(img, 56, &e->cmd_flags, 4);
+	t_put(img, 60, &e->cmd_src_len, 4);
 }
 
 static const struct {
@@ -146,8 +169,28 @@ static const struct {
 	{ 32, 8, "user_data" },	{ 40, 2, "buf_index" },
 	{ 42, 2, "personality" }, { 44, 4, "file_index" },
 	{ 48, 8, "cmd.src" },	{ 56, 4, "cmd.flags" },
-	{ 60, 4, "cmd.reserved" },
+	{ 60, 4, "cmd.reserved/src_len" },
 };
+
+/*
+ * The SQE through struct io_uring_sqe, as a second opinion on the byte
+ * image of t_sqe_compare(); the payload is left to the caller.
+ */
+static inline void t_check_sqe_struct(const struct io_uring_sqe *sqe,
+				      const struct t_sqe *e, __u64 user_data)
+{
+	t_check_eq(sqe->opcode, IORING_OP_URING_CMD);
+	t_check_eq(sqe->ioprio, 0);
+	t_check_eq(sqe->fd, e->fd);
+	t_check_eq(sqe->cmd_op, e->cmd_op);
+	t_check_eq(sqe->__pad1, 0);
+	t_check_eq(sqe->addr, e->addr);
+	t_check_eq(sqe->len, e->len);
+	t_check_eq(sqe->uring_cmd_flags, e->uring_cmd_flags);
+	t_check_eq(sqe->user_data, user_data);
+	t_check_eq(sqe->buf_index, e->buf_index);
+	t_check_eq(sqe->file_index, 0);
+}
 
 static inline void t_dump(const char *what, const unsigned char *p,
 			  unsigned int len)

@@ -8,19 +8,6 @@
 
 static struct uoff_desc descs[4];
 
-static const struct {
-	unsigned int	flags;
-	__u32		uring_cmd_flags;
-} flag_cases[] = {
-	{ 0,					0 },
-	{ UOFF_F_NOWAIT,			0 },
-	{ UOFF_F_FIXED_DST,			IORING_URING_CMD_FIXED },
-	{ UOFF_F_FIXED_SRC,			IORING_URING_CMD_FIXED },
-	{ UOFF_F_FIXED_DST | UOFF_F_FIXED_SRC,	IORING_URING_CMD_FIXED },
-	{ UOFF_F_ALL,				IORING_URING_CMD_FIXED },
-};
-#define NR_FLAG_CASES	(sizeof(flag_cases) / sizeof(flag_cases[0]))
-
 static const unsigned int nrs[] = { 0, 1, 4, 0xffffffff };
 #define NR_NRS		(sizeof(nrs) / sizeof(nrs[0]))
 
@@ -33,19 +20,19 @@ static void check_batch(unsigned char seed, unsigned int nr, unsigned int fc)
 		.cmd_op = UOFF_CMD_BATCH,
 		.addr = (uintptr_t)descs,
 		.len = nr,
-		.uring_cmd_flags = flag_cases[fc].uring_cmd_flags,
+		.uring_cmd_flags = t_flag_cases[fc].uring_cmd_flags,
 		.buf_index = 0,
 		.cmd_src = 0,
-		.cmd_flags = flag_cases[fc].flags,
+		.cmd_flags = t_flag_cases[fc].flags,
 	};
 	char label[96];
 
 	t_scribble(sqes, sizeof(sqes), seed);
 	memcpy(before, sqes, sizeof(before));
 	io_uring_prep_offload_batch(&sqes[0], 4, descs, nr,
-				    flag_cases[fc].flags);
+				    t_flag_cases[fc].flags);
 	snprintf(label, sizeof(label), "batch seed %#x nr %u flags %#x",
-		 seed, nr, flag_cases[fc].flags);
+		 seed, nr, t_flag_cases[fc].flags);
 	t_sqe_compare(label, sqes, &want, before);
 }
 
@@ -59,20 +46,20 @@ static void check_batch_fixed(unsigned char seed, int buf_index,
 		.cmd_op = UOFF_CMD_BATCH,
 		.addr = (uintptr_t)&descs[1],
 		.len = 3,
-		.uring_cmd_flags = flag_cases[fc].uring_cmd_flags,
+		.uring_cmd_flags = t_flag_cases[fc].uring_cmd_flags,
 		.buf_index = (__u16)buf_index,
 		.cmd_src = 0,
-		.cmd_flags = flag_cases[fc].flags,
+		.cmd_flags = t_flag_cases[fc].flags,
 	};
 	char label[96];
 
 	t_scribble(sqes, sizeof(sqes), seed);
 	memcpy(before, sqes, sizeof(before));
 	io_uring_prep_offload_batch_fixed(&sqes[0], 4, &descs[1], 3,
-					  flag_cases[fc].flags, buf_index);
+					  t_flag_cases[fc].flags, buf_index);
 	snprintf(label, sizeof(label),
 		 "batch_fixed seed %#x buf_index %d flags %#x",
-		 seed, buf_index, flag_cases[fc].flags);
+		 seed, buf_index, t_flag_cases[fc].flags);
 	t_sqe_compare(label, sqes, &want, before);
 }
 
@@ -82,9 +69,9 @@ int main(void)
 
 	for (g = 0; g < T_NR_GARBAGE; g++) {
 		for (n = 0; n < NR_NRS; n++)
-			for (f = 0; f < NR_FLAG_CASES; f++)
+			for (f = 0; f < T_NR_FLAG_CASES; f++)
 				check_batch(t_garbage[g], nrs[n], f);
-		for (f = 0; f < NR_FLAG_CASES; f++) {
+		for (f = 0; f < T_NR_FLAG_CASES; f++) {
 			check_batch_fixed(t_garbage[g], 0, f);
 			check_batch_fixed(t_garbage[g], 2, f);
 			check_batch_fixed(t_garbage[g], 0xffff, f);

@@ -8,21 +8,6 @@
 #define DST	((void *)(uintptr_t)0x00007ffdeadbe000ULL)
 #define SRC	((const void *)(uintptr_t)0x00007f0123456789ULL)
 
-static const struct {
-	unsigned int	flags;
-	__u32		uring_cmd_flags;
-} flag_cases[] = {
-	{ 0,					0 },
-	{ UOFF_F_NOWAIT,			0 },
-	{ UOFF_F_FIXED_DST,			IORING_URING_CMD_FIXED },
-	{ UOFF_F_FIXED_SRC,			IORING_URING_CMD_FIXED },
-	{ UOFF_F_FIXED_DST | UOFF_F_FIXED_SRC,	IORING_URING_CMD_FIXED },
-	{ UOFF_F_ALL,				IORING_URING_CMD_FIXED },
-	/* Unknown bits go to the kernel as given; it answers -EINVAL. */
-	{ 1U << 31,				0 },
-};
-#define NR_FLAG_CASES	(sizeof(flag_cases) / sizeof(flag_cases[0]))
-
 static const unsigned int lens[] = { 0, 1, 0x12345678, 0xffffffff };
 #define NR_LENS		(sizeof(lens) / sizeof(lens[0]))
 
@@ -39,18 +24,19 @@ static void check_copy(unsigned char seed, int fd, unsigned int len,
 		.cmd_op = UOFF_CMD_COPY,
 		.addr = (uintptr_t)DST,
 		.len = len,
-		.uring_cmd_flags = flag_cases[fc].uring_cmd_flags,
+		.uring_cmd_flags = t_flag_cases[fc].uring_cmd_flags,
 		.buf_index = 0,
 		.cmd_src = (uintptr_t)SRC,
-		.cmd_flags = flag_cases[fc].flags,
+		.cmd_flags = t_flag_cases[fc].flags,
 	};
 	char label[96];
 
 	t_scribble(sqes, sizeof(sqes), seed);
 	memcpy(before, sqes, sizeof(before));
-	io_uring_prep_copy(&sqes[0], fd, DST, SRC, len, flag_cases[fc].flags);
+	io_uring_prep_copy(&sqes[0], fd, DST, SRC, len,
+			   t_flag_cases[fc].flags);
 	snprintf(label, sizeof(label), "copy seed %#x len %#x flags %#x",
-		 seed, len, flag_cases[fc].flags);
+		 seed, len, t_flag_cases[fc].flags);
 	t_sqe_compare(label, sqes, &want, before);
 }
 
@@ -64,20 +50,20 @@ static void check_copy_fixed(unsigned char seed, int buf_index,
 		.cmd_op = UOFF_CMD_COPY,
 		.addr = (uintptr_t)DST,
 		.len = 65536,
-		.uring_cmd_flags = flag_cases[fc].uring_cmd_flags,
+		.uring_cmd_flags = t_flag_cases[fc].uring_cmd_flags,
 		.buf_index = (__u16)buf_index,
 		.cmd_src = (uintptr_t)SRC,
-		.cmd_flags = flag_cases[fc].flags,
+		.cmd_flags = t_flag_cases[fc].flags,
 	};
 	char label[96];
 
 	t_scribble(sqes, sizeof(sqes), seed);
 	memcpy(before, sqes, sizeof(before));
 	io_uring_prep_copy_fixed(&sqes[0], 3, DST, SRC, 65536,
-				 flag_cases[fc].flags, buf_index);
+				 t_flag_cases[fc].flags, buf_index);
 	snprintf(label, sizeof(label),
 		 "copy_fixed seed %#x buf_index %d flags %#x",
-		 seed, buf_index, flag_cases[fc].flags);
+		 seed, buf_index, t_flag_cases[fc].flags);
 	t_sqe_compare(label, sqes, &want, before);
 }
 
@@ -86,6 +72,14 @@ static void check_copy_fields(void)
 {
 	struct io_uring_sqe sqe;
 	struct uoff_cmd cmd;
+	struct t_sqe want = {
+		.fd = 9,
+		.cmd_op = UOFF_CMD_COPY,
+		.addr = (uintptr_t)DST,
+		.len = 4096,
+		.uring_cmd_flags = IORING_URING_CMD_FIXED,
+		.buf_index = 5,
+	};
 
 	t_scribble(&sqe, sizeof(sqe), 0xa5);
 	sqe.user_data = 0x1122334455667788ULL;
@@ -93,17 +87,7 @@ static void check_copy_fields(void)
 				 UOFF_F_FIXED_DST | UOFF_F_NOWAIT, 5);
 	memcpy(&cmd, sqe.cmd, sizeof(cmd));
 
-	t_check_eq(sqe.opcode, IORING_OP_URING_CMD);
-	t_check_eq(sqe.ioprio, 0);
-	t_check_eq(sqe.fd, 9);
-	t_check_eq(sqe.cmd_op, UOFF_CMD_COPY);
-	t_check_eq(sqe.__pad1, 0);
-	t_check_eq(sqe.addr, (uintptr_t)DST);
-	t_check_eq(sqe.len, 4096);
-	t_check_eq(sqe.uring_cmd_flags, IORING_URING_CMD_FIXED);
-	t_check_eq(sqe.user_data, 0x1122334455667788ULL);
-	t_check_eq(sqe.buf_index, 5);
-	t_check_eq(sqe.file_index, 0);
+	t_check_sqe_struct(&sqe, &want, 0x1122334455667788ULL);
 	t_check_eq(cmd.src, (uintptr_t)SRC);
 	t_check_eq(cmd.flags, UOFF_F_FIXED_DST | UOFF_F_NOWAIT);
 	t_check_eq(cmd.reserved, 0);
@@ -115,12 +99,12 @@ int main(void)
 
 	for (g = 0; g < T_NR_GARBAGE; g++) {
 		for (l = 0; l < NR_LENS; l++)
-			for (f = 0; f < NR_FLAG_CASES; f++)
+			for (f = 0; f < T_NR_FLAG_CASES; f++)
 				check_copy(t_garbage[g], 42, lens[l], f);
 		check_copy(t_garbage[g], -1, 8, 0);
 		check_copy(t_garbage[g], 0x7fffffff, 8, 0);
 		for (b = 0; b < NR_BUF_INDEXES; b++)
-			for (f = 0; f < NR_FLAG_CASES; f++)
+			for (f = 0; f < T_NR_FLAG_CASES; f++)
 				check_copy_fixed(t_garbage[g], buf_indexes[b],
 						 f);
 	}

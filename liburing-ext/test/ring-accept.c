@@ -92,6 +92,28 @@ static void check_accepted(void)
 	sqe = io_uring_get_sqe(&ring);
 	io_uring_prep_offload_features(sqe, pipe_fd, &feat, sizeof(feat));
 	t_check_eq(run(sqe, ++n), -EOPNOTSUPP);
+
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_deflate(sqe, pipe_fd, dst, 4096, src, 4096,
+			      UOFF_ZIP_GZIP, 9, UOFF_F_NOWAIT);
+	t_check_eq(run(sqe, ++n), -EOPNOTSUPP);
+
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_deflate_fixed(sqe, pipe_fd, bufs[2], 2048,
+				    bufs[2] + 2048, 0, UOFF_ZIP_RAW, 0,
+				    UOFF_F_ALL, 2);
+	t_check_eq(run(sqe, ++n), -EOPNOTSUPP);
+
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_inflate(sqe, pipe_fd, dst, 4096, src, 100,
+			      UOFF_ZIP_ZLIB, 0);
+	t_check_eq(run(sqe, ++n), -EOPNOTSUPP);
+
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_inflate_fixed(sqe, pipe_fd, bufs[3], 4096, src, 100,
+				    UOFF_ZIP_GZIP, UOFF_F_FIXED_DST,
+				    NR_BUFS - 1);
+	t_check_eq(run(sqe, ++n), -EOPNOTSUPP);
 }
 
 /* The same path must notice what the helpers are there to prevent. */

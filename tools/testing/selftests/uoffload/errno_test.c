@@ -612,7 +612,7 @@ TEST_F(bad_input, unknown_cmd_op)
 		const char	*name;
 		__u32		cmd_op;
 	} cases[] = {
-		{ "uoffload nr 0x04", _IOW(UOFF_IOC_MAGIC, 0x04, struct uoff_cmd) },
+		{ "uoffload nr 0x06", _IOW(UOFF_IOC_MAGIC, 0x06, struct uoff_cmd) },
 		{ "uoffload nr 0xff", _IOW(UOFF_IOC_MAGIC, 0xff, struct uoff_cmd) },
 		{ "COPY's nr, _IOWR", _IOWR(UOFF_IOC_MAGIC, 0x01, struct uoff_cmd) },
 		{ "foreign magic", _IOW('u', 0x01, struct uoff_cmd) },
