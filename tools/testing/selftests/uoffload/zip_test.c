@@ -672,6 +672,24 @@ out:
 	return n;
 }
 
+/* @reps gzip members of @chunk zero bytes each; the length, or 0. */
+static size_t make_member_bomb(unsigned char *out, size_t cap, size_t chunk,
+			       unsigned int reps)
+{
+	static const struct gz_hdr plain = { .os = 3 };
+	unsigned char *zeros = calloc(1, chunk);
+	size_t m = 0, i;
+
+	if (zeros)
+		m = gz_member(out, cap / reps, &plain, zeros, chunk);
+	free(zeros);
+	if (!m)
+		return 0;
+	for (i = 1; i < reps; i++)
+		memcpy(out + i * m, out, m);
+	return reps * m;
+}
+
 /* ------------------------------------------------------------------ */
 /* Stats                                                               */
 
@@ -1000,9 +1018,10 @@ TEST_F_TIMEOUT(zip, exact_fit_and_enospc, 120)
 }
 
 /*
- * Decompression bombs: 1 GiB of zeros in about a megabyte of stream,
- * INFLATEd into small destinations, end in ENOSPC at once.  The same
- * construction, 3 MiB long, first proves itself with zlib and the kernel.
+ * Decompression bombs: 1 GiB of zeros in about a megabyte of stream, or
+ * in 1024 gzip members, INFLATEd into small destinations, end in ENOSPC
+ * at once.  The same constructions, 3 MiB long, first prove themselves
+ * with zlib and the kernel.
  */
 TEST_F_TIMEOUT(zip, bomb, 120)
 {
@@ -1011,29 +1030,38 @@ TEST_F_TIMEOUT(zip, bomb, 120)
 	struct zbufs *z = &self->z;
 	unsigned int f, fmt, i;
 	long long start, ms;
+	const char *name;
 	char what[96];
 	size_t n, got;
 	int res;
 
-	for (f = 0; f < NR_FORMATS; f++) {
-		fmt = formats[f];
-		n = make_bomb(z->zbuf, AREA_SIZE, fmt, chunk, 3);
+	/* One bomb of each format, then one of gzip members. */
+	for (f = 0; f <= NR_FORMATS; f++) {
+		fmt = f < NR_FORMATS ? formats[f] : UOFF_ZIP_GZIP;
+		name = f < NR_FORMATS ? fmt_name(fmt) : "gzip members";
+		if (f == NR_FORMATS)
+			n = make_member_bomb(z->zbuf, AREA_SIZE, chunk, 3);
+		else
+			n = make_bomb(z->zbuf, AREA_SIZE, fmt, chunk, 3);
 		ASSERT_LT(0U, n);
 		ASSERT_EQ(0, ref_inflate(z->zbuf, n, fmt, z->out, 3 * chunk,
 					 &got));
 		ASSERT_EQ(3 * chunk, got);
-		snprintf(what, sizeof(what), "%s, 3 MiB of zeros", fmt_name(fmt));
+		snprintf(what, sizeof(what), "%s, 3 MiB of zeros", name);
 		res = zip_run(_metadata, &z->ctx, INFLATE, fmt, z->dst,
 			      3 * chunk, z->zbuf, n, 0, what);
 		ASSERT_EQ((int)(3 * chunk), res);
 		ASSERT_MATCH(uoff_cmp_const(z->dst, 3 * chunk, 0), "%s", what);
 
-		n = make_bomb(z->zbuf, AREA_SIZE, fmt, chunk, 1024);
+		if (f == NR_FORMATS)
+			n = make_member_bomb(z->zbuf, AREA_SIZE, chunk, 1024);
+		else
+			n = make_bomb(z->zbuf, AREA_SIZE, fmt, chunk, 1024);
 		ASSERT_LT(0U, n);
 		for (i = 0; i < ARRAY_SIZE(caps); i++) {
 			snprintf(what, sizeof(what),
 				 "%s, 1 GiB of zeros from %zu bytes into %u",
-				 fmt_name(fmt), n, caps[i]);
+				 name, n, caps[i]);
 			start = uoff_now_ms();
 			res = zip_run(_metadata, &z->ctx, INFLATE, fmt, z->dst,
 				      caps[i], z->zbuf, n, 0, what);
@@ -1199,7 +1227,9 @@ TEST_F_TIMEOUT(zip, corrupt_bits, 240)
 /*
  * Anything after the end of the stream is EBADMSG: a zero byte, eight of
  * them, text, a lone gzip magic; after a raw or zlib stream, even a
- * second stream.  After a gzip member a second member is fine.
+ * second stream.  After a gzip member a second member is fine.  The
+ * destination has exactly the room the stream's output needs: the output
+ * fits, the source is what is wrong.
  */
 TEST_F(zip, trailing_garbage)
 {
@@ -1229,8 +1259,7 @@ TEST_F(zip, trailing_garbage)
 			snprintf(what, sizeof(what), "tail %u (%u bytes)", i,
 				 tails[i].len);
 			expect_inflate(_metadata, z, fmt, z->zbuf,
-				       n + tails[i].len, 2 * len, -EBADMSG,
-				       what);
+				       n + tails[i].len, len, -EBADMSG, what);
 		}
 		memcpy(z->zbuf + n, z->zbuf, n);
 		expect_inflate(_metadata, z, fmt, z->zbuf, 2 * n, 2 * len,
@@ -1328,6 +1357,76 @@ TEST_F(zip, gzip_header)
 	n = gz_write_header(s, &cases[10].h);
 	expect_inflate(_metadata, z, UOFF_ZIP_GZIP, s, n, len, -EBADMSG,
 		       "a header alone");
+}
+
+/*
+ * The source is read page by page: a page boundary at any byte of a
+ * header or trailer, and gzip header fields longer than a page (FHCRC
+ * covering them), change nothing.
+ */
+TEST_F_TIMEOUT(zip, fields_across_pages, 60)
+{
+	const unsigned int len = 3000, xlen = 6000, nlen = 5000;
+	struct gz_hdr h = {
+		.flg = GZ_FHCRC | GZ_FEXTRA | GZ_FNAME | GZ_FCOMMENT,
+		.xlen = xlen, .comment = "c", .os = 3,
+	};
+	struct zbufs *z = &self->z;
+	unsigned int f, fmt, brk;
+	unsigned char *s, *extra;
+	char what[96], *name;
+	size_t n;
+
+	/* One subfield "UO" taking the whole extra field. */
+	extra = malloc(xlen);
+	name = malloc(nlen + 1);
+	ASSERT_NE(NULL, extra);
+	ASSERT_NE(NULL, name);
+	fill_data(extra, xlen, K_RANDOM, 0xe8);
+	memcpy(extra, "UO", 2);
+	put_le16(extra + 2, xlen - 4);
+	fill_data((unsigned char *)name, nlen, K_TEXT, 0xe9);
+	name[nlen] = '\0';
+	h.extra = (const char *)extra;
+	h.name = name;
+	fill_data(z->src, len, K_TEXT, 0xe7);
+
+	n = gz_member(z->zbuf, AREA_SIZE, &h, z->src, len);
+	ASSERT_LT(0U, n);
+	for (brk = 1; brk < 4096; brk += 509) {
+		s = z->zbuf2 + 4 * UOFF_PAGE_SIZE - brk;
+		memcpy(s, z->zbuf, n);
+		snprintf(what, sizeof(what),
+			 "gzip header of %u bytes, page break after %u",
+			 xlen + nlen + 16, brk);
+		expect_inflate(_metadata, z, UOFF_ZIP_GZIP, s, n, len, 0, what);
+	}
+
+	/* Every gzip field, all short. */
+	h.extra = "UO\0\0";
+	h.xlen = 4;
+	h.name = "n";
+	for (f = 0; f < NR_FORMATS; f++) {
+		fmt = formats[f];
+		if (fmt == UOFF_ZIP_GZIP)
+			n = gz_member(z->zbuf, AREA_SIZE, &h, z->src, len);
+		else
+			n = ref_deflate6(z->src, len, fmt, z->zbuf, AREA_SIZE);
+		ASSERT_LT(0U, n);
+		for (brk = 1; brk < n; brk++) {
+			/* The first and last 40 bytes: headers, trailers. */
+			if (brk == 40 && n > 80)
+				brk = n - 40;
+			s = z->zbuf2 + 4 * UOFF_PAGE_SIZE - brk;
+			memcpy(s, z->zbuf, n);
+			snprintf(what, sizeof(what),
+				 "%s stream of %zu bytes, page break after %u",
+				 fmt_name(fmt), n, brk);
+			expect_inflate(_metadata, z, fmt, s, n, len, 0, what);
+		}
+	}
+	free(extra);
+	free(name);
 }
 
 /*
