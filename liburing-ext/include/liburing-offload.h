@@ -134,6 +134,12 @@ static inline void __io_uring_prep_zip(struct io_uring_sqe *sqe, int fd,
 
 	__io_uring_prep_offload(sqe, fd, cmd_op, (uintptr_t) dst, dst_len,
 				(uintptr_t) src, flags, buf_index);
+	/*
+	 * The fields are 4 bits wide: rather than let a larger value wrap to
+	 * a valid one, encode format 15, which the kernel refuses (EINVAL).
+	 */
+	if (format > 0xf || level > 0xf)
+		format = 0xf;
 	memset(&cmd, 0, sizeof(cmd));
 	cmd.src = (uintptr_t) src;
 	cmd.flags = flags | UOFF_F_ZIP_FORMAT(format) | UOFF_F_ZIP_LEVEL(level);

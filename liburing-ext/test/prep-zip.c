@@ -104,6 +104,8 @@ static void check_zip(unsigned char seed, const struct zip_case *c)
 	struct io_uring_sqe sqes[2];
 	unsigned char before[sizeof(sqes)];
 	unsigned int level = is_deflate(c->helper) ? c->level : 0;
+	/* Out of the 4-bit fields: format 15, which the kernel refuses. */
+	unsigned int format = c->format > 15 || level > 15 ? 15 : c->format;
 	struct t_sqe want = {
 		.fd = c->fd,
 		.cmd_op = is_deflate(c->helper) ? 0x4010bd04 : 0x4010bd05,
@@ -112,8 +114,8 @@ static void check_zip(unsigned char seed, const struct zip_case *c)
 		.uring_cmd_flags = t_flag_cases[c->fc].uring_cmd_flags,
 		.buf_index = is_fixed(c->helper) ? (__u16)c->buf_index : 0,
 		.cmd_src = (uintptr_t)SRC,
-		.cmd_flags = t_flag_cases[c->fc].flags | c->format << 8 |
-			     level << 12,
+		.cmd_flags = t_flag_cases[c->fc].flags | format << 8 |
+			     (level & 15) << 12,
 		.cmd_src_len = c->src_len,
 	};
 	char label[160];
@@ -162,6 +164,14 @@ static void check_helper(unsigned char seed, enum zip_helper h)
 			check_zip(seed, &c);
 		}
 	}
+
+	/* Values too wide for their fields must not wrap to valid ones. */
+	c.format = 17;
+	c.level = 3;
+	check_zip(seed, &c);
+	c.format = UOFF_ZIP_ZLIB;
+	c.level = 16;
+	check_zip(seed, &c);
 
 	c.format = UOFF_ZIP_GZIP;
 	c.level = 9;
