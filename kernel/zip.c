@@ -736,7 +736,9 @@ static int uoff_deflate_acomp(struct uoff_zip *z, const struct uoff_xfer *x)
 
 	acomp_request_set_params(z->areq, z->sg_src, z->sg_dst, seg->src_len,
 				 dlen);
-	acomp_request_set_callback(z->areq, CRYPTO_TFM_REQ_MAY_BACKLOG,
+	acomp_request_set_callback(z->areq,
+				   CRYPTO_TFM_REQ_MAY_BACKLOG |
+				   CRYPTO_TFM_REQ_MAY_SLEEP,
 				   crypto_req_done, &wait);
 	ret = crypto_wait_req(crypto_acomp_compress(z->areq), &wait);
 	if (ret)
