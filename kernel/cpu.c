@@ -36,6 +36,11 @@ struct uoff_cpu_ring {
 };
 
 static struct workqueue_struct *uoff_cpu_wq;
+/*
+ * Compression channels' workers: a stream can run for seconds and
+ * allocates memory, so it must not hold up the reclaim-safe queue.
+ */
+static struct workqueue_struct *uoff_zip_wq;
 
 static void uoff_cpu_copy(struct uoff_span dst, struct uoff_span src, u32 len)
 {
@@ -95,8 +100,12 @@ static void uoff_cpu_fill(struct uoff_span dst, u64 pattern, u32 len)
  */
 int uoff_cpu_exec(struct uoff_chan *chan, const struct uoff_xfer *x)
 {
-	if (uoff_op_is_zip(x->op))
+	if (uoff_op_is_zip(x->op)) {
+		/* Streams need a compression channel, never run inline. */
+		if (WARN_ON_ONCE(!chan || !chan->zip))
+			return -EIO;
 		return uoff_zip_exec(chan->zip, x);
+	}
 	if (READ_ONCE(x->req->cancelled))
 		return -ECANCELED;
 
@@ -135,7 +144,8 @@ static void uoff_cpu_doorbell(struct uoff_chan *chan)
 {
 	struct uoff_cpu_ring *r = chan->priv;
 
-	queue_work_node(chan->node, uoff_cpu_wq, &r->work);
+	queue_work_node(chan->node, chan->zip ? uoff_zip_wq : uoff_cpu_wq,
+			&r->work);
 }
 
 static const struct uoff_chan_ops uoff_cpu_chan_ops = {
@@ -210,10 +220,18 @@ int uoff_cpu_init(void)
 	/* Kernel users may submit from reclaim (migration, compaction). */
 	uoff_cpu_wq = alloc_workqueue("uoffload_cpu", WQ_UNBOUND | WQ_MEM_RECLAIM,
 				      0);
-	return uoff_cpu_wq ? 0 : -ENOMEM;
+	if (!uoff_cpu_wq)
+		return -ENOMEM;
+	uoff_zip_wq = alloc_workqueue("uoffload_zip", WQ_UNBOUND, 0);
+	if (!uoff_zip_wq) {
+		destroy_workqueue(uoff_cpu_wq);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void uoff_cpu_exit(void)
 {
+	destroy_workqueue(uoff_zip_wq);
 	destroy_workqueue(uoff_cpu_wq);
 }

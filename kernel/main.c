@@ -17,8 +17,9 @@ static ssize_t stats_show(struct device *dev, struct device_attribute *attr,
 {
 	int at = uoff_uring_show_stats(buf, 0);
 
-	at = uoff_engine_show_stats(buf, at);
-	return uoff_zip_show_stats(buf, at);
+	/* Before the per-channel lines, which a page may not hold. */
+	at = uoff_zip_show_stats(buf, at);
+	return uoff_engine_show_stats(buf, at);
 }
 static DEVICE_ATTR_RO(stats);
 

@@ -16,12 +16,16 @@
  *    destination's pinned pages.
  *
  * DEFLATE may instead go to a compression accelerator through the crypto
- * acomp API, for the streams it handles: the accelerator produces a raw
- * deflate stream, to which the zlib or gzip framing is added here.  Any
- * accelerator error sends the request to the CPU.  INFLATE always runs on
+ * acomp API, for the streams it handles: the accelerator compresses from
+ * one physically contiguous buffer of the channel into another (drivers
+ * such as IAA take a single DMA segment each way), producing a raw deflate
+ * stream to which the zlib or gzip framing is added here.  Any accelerator
+ * error sends the request to the CPU.  INFLATE always runs on
  * the CPU: the 6.12 acomp API does not say how much input a stream used,
  * so data after a stream, and gzip members, could not be told apart.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <crypto/acompress.h>
 #include <linux/crc32.h>
 #include <linux/crypto.h>
@@ -96,10 +100,13 @@ module_param_cb(acomp, &uoff_acomp_mode_ops, &uoff_acomp_mode, 0444);
 MODULE_PARM_DESC(acomp,
 		 "Compression accelerator: auto (known hardware drivers), off, any (also software)");
 
+/* At most 1 MiB: each compression channel keeps two buffers of this size. */
+#define UOFF_ACOMP_MAX_LEN_LIMIT	(1U << 20)
+
 static unsigned int uoff_acomp_max_len = 65536;
 module_param_named(acomp_max_len, uoff_acomp_max_len, uint, 0444);
 MODULE_PARM_DESC(acomp_max_len,
-		 "DEFLATE inputs of at most this many bytes go to the accelerator (default 65536)");
+		 "DEFLATE inputs of at most this many bytes (up to 1 MiB) go to the accelerator (default 65536)");
 
 /*
  * "deflate" drivers known to produce standard deflate streams: Intel IAA
@@ -148,12 +155,17 @@ struct uoff_zip {
 	u32			room;	/* output space given to zlib */
 	bool			spill;	/* ... and it is the spill byte */
 	u8			spill_byte;
-	/* the accelerator's request and scatterlists, when there is one */
+	/*
+	 * The accelerator's request and physically contiguous buffers, when
+	 * there is an accelerator: the input (uoff_acomp_max_len bytes) and
+	 * the output (twice that).
+	 */
 	struct acomp_req	*areq;
-	struct scatterlist	*sg_src;
-	struct scatterlist	*sg_dst;
-	unsigned int		nr_sg_src;
-	unsigned int		nr_sg_dst;
+	void			*abuf_in;
+	void			*abuf_out;
+	unsigned int		abuf_order;
+	struct scatterlist	sg_in;
+	struct scatterlist	sg_out;
 };
 
 static bool uoff_zip_cancelled(const struct uoff_xfer *x)
@@ -594,6 +606,10 @@ static int uoff_inflate_gzip(struct uoff_zip *z, const struct uoff_xfer *x,
 		if (le32_to_cpu(t[0]) != ~crc ||
 		    le32_to_cpu(t[1]) != (u32)(z->stage.len - start))
 			return -EBADMSG;
+		/* Members can be 20 bytes each: a gigabyte of them takes long. */
+		if (uoff_zip_cancelled(x))
+			return -ECANCELED;
+		cond_resched();
 	} while (in->left);
 	return 0;
 }
@@ -625,67 +641,6 @@ static int uoff_inflate_cpu(struct uoff_zip *z, const struct uoff_xfer *x)
 /* ------------------------------------------------------------------ */
 /* DEFLATE on the accelerator                                          */
 
-/* Describe @len bytes of a span in @sg; false if @nr entries are too few. */
-static bool uoff_sg_from_span(struct scatterlist *sg, unsigned int nr,
-			      struct uoff_span span, u32 len)
-{
-	unsigned int i = 0;
-
-	sg_init_table(sg, nr);
-	while (len) {
-		unsigned int off, n;
-		struct page *page = uoff_span_page(&span, &off, &n);
-
-		if (i == nr)
-			return false;
-		n = min(n, len);
-		sg_set_page(&sg[i++], page, n, off);
-		uoff_span_advance(&span, n);
-		len -= n;
-	}
-	sg_mark_end(&sg[i - 1]);
-	return true;
-}
-
-/* The stage from byte @off on, @len bytes of it, as a scatterlist. */
-static bool uoff_sg_from_stage(struct scatterlist *sg, unsigned int nr,
-			       const struct uoff_stage *st, size_t off, u32 len)
-{
-	unsigned int i = 0;
-
-	sg_init_table(sg, nr);
-	while (len) {
-		unsigned int n = min_t(size_t, len,
-				       PAGE_SIZE - offset_in_page(off));
-
-		if (i == nr)
-			return false;
-		sg_set_page(&sg[i++], st->pages[off >> PAGE_SHIFT], n,
-			    offset_in_page(off));
-		off += n;
-		len -= n;
-	}
-	sg_mark_end(&sg[i - 1]);
-	return true;
-}
-
-/* The check value of the framing: Adler-32 (zlib) or CRC-32 (gzip). */
-static u32 uoff_zin_check(struct uoff_zin in, bool gzip)
-{
-	u32 check = gzip ? ~0U : 1;
-
-	while (in.left) {
-		u32 len;
-		void *p = uoff_zin_map(&in, &len);
-
-		check = gzip ? crc32_le(check, p, len) :
-			       zlib_adler32(check, p, len);
-		kunmap_local(p);
-		uoff_zin_consume(&in, len);
-	}
-	return gzip ? ~check : check;
-}
-
 /*
  * Compress with the accelerator.  Returns -EOPNOTSUPP for a request it
  * does not take, another errno when it failed: the CPU runs both.
@@ -697,59 +652,57 @@ static int uoff_deflate_acomp(struct uoff_zip *z, const struct uoff_xfer *x)
 	struct uoff_stage *st = &z->stage;
 	unsigned int hdr = 0, trl = 0;
 	DECLARE_CRYPTO_WAIT(wait);
+	u8 h[UOFF_GZIP_HDR_LEN];
 	u32 dlen;
 	int ret;
 
-	if (!z->areq || !seg->src_len ||
-	    seg->src_len > READ_ONCE(uoff_acomp_max_len))
+	if (!z->areq || !seg->src_len || seg->src_len > uoff_acomp_max_len)
 		return -EOPNOTSUPP;
-
-	uoff_stage_start(st, seg->len);
 	if (seg->format == UOFF_ZIP_GZIP) {
-		u8 h[UOFF_GZIP_HDR_LEN];
-
 		uoff_gzip_header(h, 0);
 		hdr = UOFF_GZIP_HDR_LEN;
 		trl = UOFF_GZIP_TRL_LEN;
-		ret = uoff_stage_put(st, h, hdr);
 	} else if (seg->format == UOFF_ZIP_ZLIB) {
 		/* CM 8, 32 KiB window at most, default level; FCHECK fits. */
-		static const u8 h[UOFF_ZLIB_HDR_LEN] = { 0x78, 0x9c };
-
+		h[0] = 0x78;
+		h[1] = 0x9c;
 		hdr = UOFF_ZLIB_HDR_LEN;
 		trl = UOFF_ZLIB_TRL_LEN;
-		ret = uoff_stage_put(st, h, hdr);
-	} else {
-		ret = 0;
 	}
-	if (ret || seg->len < hdr + trl + 1)
+	if (seg->len < hdr + trl + 1)
 		return -EOPNOTSUPP;
 
-	dlen = min_t(u32, seg->len - hdr - trl,
-		     (z->nr_sg_dst - 1) * PAGE_SIZE);
-	ret = uoff_stage_grow(st, (hdr + dlen - 1) >> PAGE_SHIFT);
+	/* One read of the source: the accelerator's input and the check. */
+	ret = uoff_zin_read(&in, z->abuf_in, seg->src_len, NULL);
 	if (ret)
 		return ret;
-	if (!uoff_sg_from_span(z->sg_src, z->nr_sg_src, x->src, seg->src_len) ||
-	    !uoff_sg_from_stage(z->sg_dst, z->nr_sg_dst, st, hdr, dlen))
-		return -EOPNOTSUPP;
-
-	acomp_request_set_params(z->areq, z->sg_src, z->sg_dst, seg->src_len,
+	dlen = min_t(u32, seg->len - hdr - trl, 2 * uoff_acomp_max_len);
+	sg_init_one(&z->sg_in, z->abuf_in, seg->src_len);
+	sg_init_one(&z->sg_out, z->abuf_out, dlen);
+	acomp_request_set_params(z->areq, &z->sg_in, &z->sg_out, seg->src_len,
 				 dlen);
-	acomp_request_set_callback(z->areq, CRYPTO_TFM_REQ_MAY_BACKLOG,
+	acomp_request_set_callback(z->areq,
+				   CRYPTO_TFM_REQ_MAY_BACKLOG |
+				   CRYPTO_TFM_REQ_MAY_SLEEP,
 				   crypto_req_done, &wait);
 	ret = crypto_wait_req(crypto_acomp_compress(z->areq), &wait);
 	if (ret)
 		return ret;
 	if (!z->areq->dlen || z->areq->dlen > dlen)
 		return -EIO;
-	st->len = hdr + z->areq->dlen;
 
+	uoff_stage_start(st, seg->len);
+	ret = uoff_stage_put(st, h, hdr) ?:
+	      uoff_stage_put(st, z->abuf_out, z->areq->dlen);
+	if (ret)
+		return ret;
 	if (seg->format == UOFF_ZIP_GZIP) {
-		ret = uoff_gzip_trailer(st, uoff_zin_check(in, true),
+		ret = uoff_gzip_trailer(st, ~crc32_le(~0U, z->abuf_in,
+						      seg->src_len),
 					seg->src_len);
 	} else if (seg->format == UOFF_ZIP_ZLIB) {
-		__be32 adler = cpu_to_be32(uoff_zin_check(in, false));
+		__be32 adler = cpu_to_be32(zlib_adler32(1, z->abuf_in,
+							seg->src_len));
 
 		ret = uoff_stage_put(st, &adler, sizeof(adler));
 	}
@@ -808,25 +761,41 @@ int uoff_zip_exec(struct uoff_zip *z, const struct uoff_xfer *x)
 	return ret;
 }
 
-static int uoff_zip_acomp_init(struct uoff_zip *z, int node)
+/*
+ * The accelerator's request and buffers.  A channel that cannot have them
+ * sends its streams to the CPU.
+ */
+static void uoff_zip_acomp_init(struct uoff_zip *z, int node)
 {
-	unsigned int pages = DIV_ROUND_UP(READ_ONCE(uoff_acomp_max_len),
-					  PAGE_SIZE);
+	struct page *in, *out;
 
+	z->abuf_order = get_order(uoff_acomp_max_len);
+	in = alloc_pages_node(node, GFP_KERNEL | __GFP_NOWARN, z->abuf_order);
+	out = alloc_pages_node(node, GFP_KERNEL | __GFP_NOWARN,
+			       z->abuf_order + 1);
 	z->areq = acomp_request_alloc(uoff_acomp_tfm);
+	if (!in || !out || !z->areq) {
+		if (in)
+			__free_pages(in, z->abuf_order);
+		if (out)
+			__free_pages(out, z->abuf_order + 1);
+		if (z->areq)
+			acomp_request_free(z->areq);
+		z->areq = NULL;
+		pr_warn("no accelerator buffers for a compression channel\n");
+		return;
+	}
+	z->abuf_in = page_address(in);
+	z->abuf_out = page_address(out);
+}
+
+static void uoff_zip_acomp_free(struct uoff_zip *z)
+{
 	if (!z->areq)
-		return -ENOMEM;
-	/* Every page of the input, which need not start on a page. */
-	z->nr_sg_src = pages + 1;
-	/* The output may grow a little past the input, then the header. */
-	z->nr_sg_dst = pages + 2;
-	z->sg_src = kcalloc_node(z->nr_sg_src, sizeof(*z->sg_src), GFP_KERNEL,
-				 node);
-	z->sg_dst = kcalloc_node(z->nr_sg_dst, sizeof(*z->sg_dst), GFP_KERNEL,
-				 node);
-	if (!z->sg_src || !z->sg_dst)
-		return -ENOMEM;
-	return 0;
+		return;
+	acomp_request_free(z->areq);
+	free_pages((unsigned long)z->abuf_in, z->abuf_order);
+	free_pages((unsigned long)z->abuf_out, z->abuf_order + 1);
 }
 
 /**
@@ -848,11 +817,12 @@ struct uoff_zip *uoff_zip_alloc(int node)
 				     node);
 	z->inflate_ws = kvmalloc_node(zlib_inflate_workspacesize(), GFP_KERNEL,
 				      node);
-	if (!z->deflate_ws || !z->inflate_ws ||
-	    (uoff_acomp_tfm && uoff_zip_acomp_init(z, node))) {
+	if (!z->deflate_ws || !z->inflate_ws) {
 		uoff_zip_free(z);
 		return NULL;
 	}
+	if (uoff_acomp_tfm)
+		uoff_zip_acomp_init(z, node);
 	return z;
 }
 
@@ -861,10 +831,7 @@ void uoff_zip_free(struct uoff_zip *z)
 	if (!z)
 		return;
 	uoff_stage_free(&z->stage);
-	kfree(z->sg_src);
-	kfree(z->sg_dst);
-	if (z->areq)
-		acomp_request_free(z->areq);
+	uoff_zip_acomp_free(z);
 	kvfree(z->inflate_ws);
 	vfree(z->deflate_ws);
 	kfree(z);
@@ -874,6 +841,7 @@ static bool uoff_acomp_acceptable(const char *driver)
 {
 	unsigned int i;
 
+	/* Not even with acomp=any: software inflate cannot read its output. */
 	if (strstr(driver, "canned"))
 		return false;
 	if (uoff_acomp_mode == UOFF_ACOMP_ANY)
@@ -892,7 +860,17 @@ int uoff_zip_init(void)
 
 	if (uoff_acomp_mode == UOFF_ACOMP_OFF)
 		return 0;
-	tfm = crypto_alloc_acomp("deflate", 0, 0);
+	uoff_acomp_max_len = clamp(uoff_acomp_max_len, 1U,
+				   UOFF_ACOMP_MAX_LEN_LIMIT);
+	/*
+	 * Looking up "deflate" would load the software driver only to refuse
+	 * it: auto takes what is loaded, a hardware driver loaded with its
+	 * device.  It is looked up once: a driver registered later is not
+	 * used until the module is loaded again.
+	 */
+	tfm = crypto_alloc_acomp("deflate", 0,
+				 uoff_acomp_mode == UOFF_ACOMP_AUTO ?
+				 CRYPTO_NOLOAD : 0);
 	if (IS_ERR(tfm))
 		return 0;
 	driver = crypto_tfm_alg_driver_name(crypto_acomp_tfm(tfm));
@@ -915,7 +893,7 @@ void uoff_zip_exit(void)
 
 bool uoff_zip_have_acomp(void)
 {
-	return uoff_acomp_tfm;
+	return uoff_acomp_tfm != NULL;
 }
 
 int uoff_zip_show_stats(char *buf, int at)

@@ -9,9 +9,7 @@
  * on a ring its process keeps: each op completes once, with its length
  * and correct bytes, or with ECANCELED.
  */
-#include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 
 #include "uoff_test.h"
 
@@ -82,10 +80,12 @@ FIXTURE_TEARDOWN_PARENT(task_exit)
 
 /*
  * The child: NR_OPS large copies and fills in flight, then tell the parent
- * and end as the variant says.  Exit codes name what went wrong.
+ * and end as the variant's enum ending at @arg says.  Exit codes name what
+ * went wrong.
  */
-static int child_run(enum ending ending, int ready_fd)
+static int child_run(void *arg, int ready_fd)
 {
+	enum ending ending = *(const enum ending *)arg;
 	struct io_uring_sqe *sqe;
 	struct uoff_ctx ctx, again;
 	char *src, *dst, *small;
@@ -143,47 +143,6 @@ static int child_run(enum ending ending, int ready_fd)
 	return 19;
 }
 
-/* Polls for @pid to end within @ms; true and its status if it did. */
-static bool reap_within(pid_t pid, unsigned int ms, int *status)
-{
-	long long end = uoff_now_ms() + ms;
-
-	do {
-		if (waitpid(pid, status, WNOHANG) == pid)
-			return true;
-		uoff_sleep_ms(10);
-	} while (uoff_now_ms() < end);
-	return false;
-}
-
-/* Waits for @get() to give a value <= @want within @ms; the last one. */
-static long long settle(int (*get)(long long *), long long want,
-			unsigned int ms)
-{
-	long long end = uoff_now_ms() + ms, val = want + 1;
-
-	do {
-		if (get(&val) || val <= want)
-			break;
-		uoff_sleep_ms(20);
-	} while (uoff_now_ms() < end);
-	return val;
-}
-
-static int read_refcnt(long long *val)
-{
-	unsigned long long v = 0;
-	int ret = uoff_read_ull(UOFF_REFCNT_PATH, &v);
-
-	*val = v;
-	return ret;
-}
-
-static int read_inflight(long long *val)
-{
-	return uoff_stat_sum("inflight", val);
-}
-
 /* After everything: the module still copies and fills correctly. */
 static void check_module_works(struct __test_metadata *_metadata)
 {
@@ -222,62 +181,25 @@ static void check_module_works(struct __test_metadata *_metadata)
 TEST_F_TIMEOUT(task_exit, ops_in_flight, 180)
 {
 	long long refcnt0 = 0, val;
-	struct pollfd pfd;
 	bool have_refcnt;
-	int pipefd[2], status;
-	pid_t pid;
-	char c;
 
-	have_refcnt = read_refcnt(&refcnt0) == 0;
+	have_refcnt = uoff_read_refcnt(&refcnt0) == 0;
 	if (!have_refcnt)
 		TH_LOG("no %s: not checking the module's references",
 		       UOFF_REFCNT_PATH);
-	ASSERT_EQ(0, pipe(pipefd));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		close(pipefd[0]);
-		_exit(child_run(variant->ending, pipefd[1]));
-	}
-	close(pipefd[1]);
-
-	pfd.fd = pipefd[0];
-	pfd.events = POLLIN;
-	ASSERT_EQ(1, poll(&pfd, 1, REAP_MS));
-	if (read(pipefd[0], &c, 1) != 1) {
-		ASSERT_TRUE(reap_within(pid, REAP_MS, &status));
-		ASSERT_EQ(0, WEXITSTATUS(status)) {
-			TH_LOG("child failed to start its ops");
-		}
-	}
-	close(pipefd[0]);
-	if (variant->ending == END_KILL)
-		ASSERT_EQ(0, kill(pid, SIGKILL));
-
-	ASSERT_TRUE(reap_within(pid, REAP_MS, &status)) {
-		TH_LOG("child not reaped within %d ms", REAP_MS);
-		kill(pid, SIGKILL);
-	}
-	if (variant->ending == END_KILL) {
-		ASSERT_TRUE(WIFSIGNALED(status));
-		ASSERT_EQ(SIGKILL, WTERMSIG(status));
-	} else {
-		ASSERT_TRUE(WIFEXITED(status));
-		ASSERT_EQ(0, WEXITSTATUS(status)) {
-			TH_LOG("child exit code %d", WEXITSTATUS(status));
-		}
-	}
+	uoff_run_child(_metadata, child_run, (void *)&variant->ending,
+		       variant->ending == END_KILL, REAP_MS);
 
 	/* Whatever the child left behind finishes and lets go. */
 	if (have_refcnt) {
-		val = settle(read_refcnt, refcnt0, REAP_MS);
+		val = uoff_settle(uoff_read_refcnt, refcnt0, REAP_MS);
 		ASSERT_EQ(refcnt0, val) {
 			TH_LOG("module refcnt stuck at %lld, was %lld", val,
 			       refcnt0);
 		}
 	}
-	if (read_inflight(&val) == 0) {
-		val = settle(read_inflight, 0, REAP_MS);
+	if (uoff_read_inflight(&val) == 0) {
+		val = uoff_settle(uoff_read_inflight, 0, REAP_MS);
 		ASSERT_EQ(0, val) {
 			TH_LOG("stats still show %lld in flight", val);
 		}

@@ -25,20 +25,8 @@ fail() {
 	exit 1
 }
 
-loaded() { grep -q "^$1 " /proc/modules; }
-
-nap() { sleep 0.1 2>/dev/null || sleep 1; }
-
-# Runs "$@" every tenth of a second until it succeeds, at most $1 times.
-retry() {
-	n=$1
-	shift
-	while ! "$@" 2>/dev/null; do
-		n=$((n - 1))
-		[ "$n" -gt 0 ] || return 1
-		nap
-	done
-}
+# shellcheck source=uoff_lib.sh
+. ./uoff_lib.sh
 
 [ -e /dev/uoffload ] || skip "uoffload is not loaded"
 [ -f "$ko" ] || skip "$ko not found"

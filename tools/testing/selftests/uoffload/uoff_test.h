@@ -17,6 +17,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -605,6 +607,52 @@ static inline void uoff_sleep_ms(unsigned int ms)
 		;
 }
 
+/* Polls for child @pid to end within @ms; true and its status if it did. */
+static inline bool uoff_reap_child(pid_t pid, unsigned int ms, int *status)
+{
+	long long end = uoff_now_ms() + ms;
+
+	do {
+		if (waitpid(pid, status, WNOHANG) == pid)
+			return true;
+		uoff_sleep_ms(10);
+	} while (uoff_now_ms() < end);
+	return false;
+}
+
+/*
+ * Waits for @get() to give a value <= @want within @ms, for what the
+ * module lets go of asynchronously; returns the last value read.
+ */
+static inline long long uoff_settle(int (*get)(long long *), long long want,
+				    unsigned int ms)
+{
+	long long end = uoff_now_ms() + ms, val = want + 1;
+
+	do {
+		if (get(&val) || val <= want)
+			break;
+		uoff_sleep_ms(20);
+	} while (uoff_now_ms() < end);
+	return val;
+}
+
+/* The module's reference count, for uoff_settle(). */
+static inline int uoff_read_refcnt(long long *val)
+{
+	unsigned long long v = 0;
+	int ret = uoff_read_ull(UOFF_REFCNT_PATH, &v);
+
+	*val = v;
+	return ret;
+}
+
+/* Requests in flight on all channels, for uoff_settle(). */
+static inline int uoff_read_inflight(long long *val)
+{
+	return uoff_stat_sum("inflight", val);
+}
+
 #ifndef UOFF_TEST_NO_HARNESS
 
 /* ------------------------------------------------------------------ */
@@ -731,6 +779,55 @@ static inline int uoff_complete1(struct __test_metadata *_metadata,
 		       (unsigned long long)stray.user_data, stray.res);
 	}
 	return rec.res;
+}
+
+/*
+ * Forks a child that _exit()s with @fn(@arg, ready_fd), @fn writing a byte
+ * to ready_fd once it has got its requests in flight; waits for that byte,
+ * SIGKILLs the child if @kill_it, and reaps it.  Fails the test unless the
+ * child got ready and then was killed or exited with 0, each within @ms.
+ */
+static inline void uoff_run_child(struct __test_metadata *_metadata,
+				  int (*fn)(void *arg, int ready_fd),
+				  void *arg, bool kill_it, unsigned int ms)
+{
+	struct pollfd pfd;
+	int pipefd[2], status = 0;
+	bool ready;
+	pid_t pid;
+	char c;
+
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		close(pipefd[0]);
+		_exit(fn(arg, pipefd[1]));
+	}
+	close(pipefd[1]);
+	pfd.fd = pipefd[0];
+	pfd.events = POLLIN;
+	ready = poll(&pfd, 1, ms) == 1 && read(pipefd[0], &c, 1) == 1;
+	close(pipefd[0]);
+	if (ready && kill_it)
+		ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_TRUE(uoff_reap_child(pid, ms, &status)) {
+		TH_LOG("child not reaped within %u ms", ms);
+		kill(pid, SIGKILL);
+	}
+	ASSERT_TRUE(ready) {
+		TH_LOG("child never got its requests in flight: status 0x%x",
+		       status);
+	}
+	if (kill_it) {
+		ASSERT_TRUE(WIFSIGNALED(status));
+		ASSERT_EQ(SIGKILL, WTERMSIG(status));
+	} else {
+		ASSERT_TRUE(WIFEXITED(status));
+		ASSERT_EQ(0, WEXITSTATUS(status)) {
+			TH_LOG("child exit code %d", WEXITSTATUS(status));
+		}
+	}
 }
 
 /*
