@@ -21,12 +21,13 @@
 /* The channels of one kind: copy and fill, or compression. */
 struct uoff_chan_set {
 	const char		*name;
+	bool			any_node;	/* see uoff_chan_pick() */
 	struct uoff_chan	**chans;
 	unsigned int		nr;
 };
 
 static struct uoff_chan_set uoff_move = { .name = "chan" };
-static struct uoff_chan_set uoff_zip = { .name = "zchan" };
+static struct uoff_chan_set uoff_zip = { .name = "zchan", .any_node = true };
 
 /* Compression channels per node: streams are CPU-bound, one per CPU. */
 #define UOFF_ZIP_CHANS_PER_NODE	4
@@ -229,20 +230,33 @@ void uoff_chan_reaped(struct uoff_chan *chan, unsigned int n)
 		       atomic_read(&chan->inflight) ? chan->nr_slots / 4 : 1);
 }
 
-/* Prefer a channel on the submitting CPU's node, then the least loaded. */
+/*
+ * Prefer a channel on the submitting CPU's node, then the least loaded.
+ * Compression is CPU-bound, and the node matters less than an idle worker:
+ * a stream goes to the least loaded channel anywhere, a local one on a tie.
+ */
 static unsigned int uoff_chan_pick(const struct uoff_chan_set *set)
 {
 	int node = numa_node_id();
 	unsigned int i, best = node % set->nr;
+	int best_load = INT_MAX;
 	bool local = false;
 
 	for (i = 0; i < set->nr; i++) {
 		struct uoff_chan *chan = set->chans[i];
+		int load = atomic_read(&chan->inflight);
 
+		if (set->any_node) {
+			if (load < best_load ||
+			    (load == best_load && chan->node == node)) {
+				best = i;
+				best_load = load;
+			}
+			continue;
+		}
 		if (chan->node != node)
 			continue;
-		if (!local || atomic_read(&chan->inflight) <
-			      atomic_read(&set->chans[best]->inflight))
+		if (!local || load < atomic_read(&set->chans[best]->inflight))
 			best = i;
 		local = true;
 	}
