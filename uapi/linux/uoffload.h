@@ -51,7 +51,8 @@
  *	EAGAIN		UOFF_F_NOWAIT was given and the per-file or system-wide
  *			in-flight limit is reached, or as many requests as may
  *			be in flight are already waiting for capacity
- *	ENOMEM		the kernel could not allocate the request
+ *	ENOMEM		the kernel could not allocate the request (for DEFLATE
+ *			and INFLATE, also the memory that stages the output)
  *	ECANCELED	the ring was closed or the submitting task exited
  *			while the op ran (destination bytes may be partly
  *			written) or waited for in-flight capacity (nothing
