@@ -18,8 +18,8 @@
  * allows a file to be a series of members, and gzip -d, gzip -t and zlib
  * read such a file as the concatenation of the members' data.  -j pieces
  * (default 4) are in flight at a time, so that the module's compression
- * channels (those of this CPU's node, which the module prefers) have work
- * queued while other pieces are read or written.
+ * channels (it sends each stream to the least loaded one) have work queued
+ * while other pieces are read or written.
  *
  * Decompression must hand UOFF_CMD_INFLATE whole members, so it first
  * finds where members start: at a byte string that looks like a gzip
