@@ -81,5 +81,6 @@ clean:
 	$(MAKE) -C $(SELFTESTS) clean
 	$(MAKE) -C examples clean
 	rm -rf kernel/*.o kernel/*.ko kernel/*.mod kernel/*.mod.c kernel/.*.cmd \
-		kernel/modules.order .*.cmd .module-common.o Module.symvers \
+		kernel/modules.order sdxi/*.o sdxi/*.ko sdxi/*.mod sdxi/*.mod.c \
+		sdxi/.*.cmd sdxi/modules.order .*.cmd .module-common.o Module.symvers \
 		modules.order
