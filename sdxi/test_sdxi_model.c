@@ -1,0 +1,769 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests of the SDXI functional model, run at load time: the test plays a
+ * minimal driver on the "sdxi-model" device (activation, the admin context,
+ * one client context) and checks what the function did in memory.  Loading
+ * fails with -EINVAL if any test fails; the summary goes to the kernel log:
+ * "test_sdxi_model: N passed, M failed".
+ *
+ * Every structure is written and read here by raw byte offset and bit
+ * position, a reading of SDXI 1.0 independent of both the driver's headers
+ * and the model's.  The tests run in order: each builds on the function
+ * state the ones before it left.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/delay.h>
+#include <linux/device.h>
+#include <linux/gfp.h>
+#include <linux/io.h>
+#include <linux/iopoll.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/platform_device.h>
+#include <linux/sizes.h>
+#include <linux/string.h>
+
+#include "sdxi_model.h"
+
+static unsigned int passed, failed;
+static bool test_failed;
+
+static bool expect(bool ok, const char *what, const char *func, int line)
+{
+	if (!ok) {
+		pr_err("%s:%d: expected %s\n", func, line, what);
+		test_failed = true;
+	}
+	return ok;
+}
+
+#define EXPECT(cond) expect(!!(cond), #cond, __func__, __LINE__)
+
+static bool holds(bool cond)
+{
+	return cond;
+}
+
+/* Polls for up to two seconds; the model's engine sleeps up to 500 us. */
+#define WAIT_FOR(cond) ({						\
+	bool __ok;							\
+	!read_poll_timeout(holds, __ok, __ok, 200, 2 * USEC_PER_SEC,	\
+			   false, (cond));				\
+})
+
+/* Register offsets. */
+#define R_CTL0		0x00000
+#define R_CTL2		0x00010
+#define R_STS0		0x00100
+#define R_CAP0		0x00200
+#define R_CAP1		0x00208
+#define R_VERSION	0x00210
+#define R_CXT_L2	0x10000
+#define R_ERR_CTL	0x20000
+#define R_ERR_STS	0x20008
+#define R_ERR_CFG	0x20010
+#define R_ERR_WRT	0x20020
+#define R_ERR_RD	0x20028
+
+/* The test's memory: one 64 KiB block, laid out by page. */
+#define M_L2		0x0000
+#define M_L1		0x1000
+#define M_CTL(n)	(0x2000 + (n) * 64)
+#define M_STS(n)	(0x2100 + (n) * 16)
+#define M_WIDX(n)	(0x2140 + (n) * 8)
+#define M_CSB(n)	(0x2200 + (n) * 32)
+#define M_AKEYS		0x3000
+#define M_LOG		0x4000
+#define M_RING(n)	(0x5000 + (n) * 0x1000)
+#define M_SRC		0x8000
+#define M_DST		0xa000
+#define M_ORDER		4
+
+#define ADMIN_RING_SZ	64
+#define CLIENT_RING_SZ	7	/* not a power of two: slot = index mod 7 */
+#define INTR_AKEY	3
+#define INTR_VECTOR	5
+
+/* Descriptor codes: TYPE << 16 | SUBTYPE << 8. */
+#define OP_NOP		(0x001 << 16 | 0x01 << 8)
+#define OP_WRITE_IMM	(0x001 << 16 | 0x02 << 8)
+#define OP_COPY		(0x001 << 16 | 0x03 << 8)
+#define OP_REP_COPY	(0x001 << 16 | 0x04 << 8)
+#define OP_CXT_START	(0x002 << 16 | 0x03 << 8)
+#define OP_CXT_STOP	(0x002 << 16 | 0x04 << 8)
+#define OP_SYNC		(0x002 << 16 | 0x06 << 8)
+#define OP_INTR		(0x004 << 16 | 0x00 << 8)
+#define OP_BAD_SUBTYPE	(0x001 << 16 | 0x7f << 8)
+
+#define ST_STOP_SW	0x0
+#define ST_RUN		0x1
+#define ST_ERR_FN	0xf
+
+static struct {
+	struct platform_device *pdev;
+	void __iomem *regs;
+	void __iomem *db;
+	u64 db_stride;
+	u8 *mem;
+	phys_addr_t phys;
+	u64 widx[2];
+	atomic_t irqs;
+	atomic_t err_irqs;
+	atomic_t vector;
+} t;
+
+static void put_le(u8 *b, unsigned int off, u64 v, unsigned int bytes)
+{
+	unsigned int i;
+
+	for (i = 0; i < bytes; i++)
+		b[off + i] = v >> (8 * i);
+}
+
+static u64 get_le(const u8 *b, unsigned int off, unsigned int bytes)
+{
+	u64 v = 0;
+	unsigned int i;
+
+	for (i = 0; i < bytes; i++)
+		v |= (u64)b[off + i] << (8 * i);
+	return v;
+}
+
+/* 8-byte fields the function reads or writes concurrently: one access. */
+static u64 mem_get64(unsigned int off)
+{
+	return le64_to_cpu(READ_ONCE(*(__le64 *)(t.mem + off)));
+}
+
+static void mem_put64(unsigned int off, u64 v)
+{
+	WRITE_ONCE(*(__le64 *)(t.mem + off), cpu_to_le64(v));
+}
+
+static u64 pa(unsigned int off)
+{
+	return t.phys + off;
+}
+
+static u64 reg(unsigned int off)
+{
+	return readq(t.regs + off);
+}
+
+static void reg_put(unsigned int off, u64 v)
+{
+	writeq(v, t.regs + off);
+}
+
+static unsigned int gsv(void)
+{
+	return reg(R_STS0) & 0x7;
+}
+
+static unsigned int cxt_state(unsigned int n)
+{
+	return READ_ONCE(t.mem[M_STS(n)]) & 0xf;
+}
+
+static u64 read_index(unsigned int n)
+{
+	return mem_get64(M_STS(n) + 8);
+}
+
+static unsigned int ring_sz(unsigned int n)
+{
+	return n ? CLIENT_RING_SZ : ADMIN_RING_SZ;
+}
+
+static u8 *slot(unsigned int n, u64 index)
+{
+	return t.mem + M_RING(n) + (index % ring_sz(n)) * 64;
+}
+
+static void doorbell(unsigned int n, u64 v)
+{
+	writeq(v, t.db + n * t.db_stride);
+}
+
+/* A descriptor without VL and without a completion block (NP). */
+static void desc_init(u8 *d, u32 op)
+{
+	memset(d, 0, 64);
+	put_le(d, 0, op, 4);
+	put_le(d, 56, 1, 8);
+}
+
+static void desc_csb(u8 *d, unsigned int csb)
+{
+	put_le(d, 56, pa(M_CSB(csb)), 8);
+}
+
+static void csb_arm(unsigned int csb, u64 signal)
+{
+	memset(t.mem + M_CSB(csb), 0, 32);
+	mem_put64(M_CSB(csb), signal);
+}
+
+static u64 csb_signal(unsigned int csb)
+{
+	return mem_get64(M_CSB(csb));
+}
+
+static u32 csb_flags(unsigned int csb)
+{
+	return get_le(t.mem + M_CSB(csb), 8, 4);
+}
+
+/* Writes a descriptor into the next slot, VL last; no write index yet. */
+static void place(unsigned int n, const u8 *d, bool valid)
+{
+	u8 *s = slot(n, t.widx[n]++);
+
+	put_le(s, 0, get_le(s, 0, 4) & ~1U, 4);
+	/* A VL bit left from the last lap goes before the slot changes. */
+	wmb();
+	memcpy(s + 4, d + 4, 60);
+	put_le(s, 0, get_le(d, 0, 4) & ~1U, 4);
+	if (valid) {
+		/* The body is in place before VL says so. */
+		wmb();
+		put_le(s, 0, get_le(d, 0, 4) | 1, 4);
+	}
+}
+
+static void ring_bell(unsigned int n)
+{
+	/* Slots, then the write index, then the doorbell. */
+	wmb();
+	mem_put64(M_WIDX(n), t.widx[n]);
+	/* The write index is in memory before the doorbell rings. */
+	wmb();
+	doorbell(n, t.widx[n]);
+}
+
+static bool wait_done(unsigned int n)
+{
+	return WAIT_FOR(read_index(n) == t.widx[n] ||
+			cxt_state(n) != ST_RUN);
+}
+
+static bool submit(unsigned int n, const u8 *d)
+{
+	place(n, d, true);
+	ring_bell(n);
+	return wait_done(n) && EXPECT(read_index(n) == t.widx[n]);
+}
+
+static void model_irq(void *data, unsigned int vector)
+{
+	if (vector == 0) {
+		atomic_inc(&t.err_irqs);
+		return;
+	}
+	atomic_set(&t.vector, vector);
+	atomic_inc(&t.irqs);
+}
+
+static bool test_caps(void)
+{
+	u64 cap0 = reg(R_CAP0), cap1 = reg(R_CAP1), ver = reg(R_VERSION);
+
+	EXPECT((ver >> 16 & 0xff) == 1 && (ver & 0xff) == 0);
+	EXPECT((cap1 >> 16 & 0xffff) >= 127);
+	EXPECT((cap0 >> 20 & 0x7) == 0);
+	EXPECT((1024ULL << (cap0 >> 24 & 0x1f)) >= ADMIN_RING_SZ);
+	/* DmaBase (1), Admin (2) and Intr (4) groups. */
+	EXPECT((cap1 >> 32 & 0x16) == 0x16);
+	return !test_failed;
+}
+
+/* Context n's L1 entry and CXT_CTL; the state is left to the caller. */
+static void cxt_build(unsigned int n, u32 opb)
+{
+	u8 *l1 = t.mem + M_L1 + n * 32, *ctl = t.mem + M_CTL(n);
+
+	memset(t.mem + M_STS(n), 0, 16);
+	mem_put64(M_WIDX(n), 0);
+	memset(ctl, 0, 64);
+	put_le(ctl, 0, pa(M_RING(n)) | 1, 8);
+	put_le(ctl, 8, ring_sz(n), 4);
+	put_le(ctl, 16, pa(M_STS(n)), 8);
+	put_le(ctl, 24, pa(M_WIDX(n)), 8);
+	memset(l1, 0, 32);
+	put_le(l1, 8, pa(M_AKEYS), 8);		/* AKEY_SZ 0: 256 keys */
+	put_le(l1, 16, 11 << 20, 4);		/* MAX_BUFFER */
+	put_le(l1, 20, opb, 4);
+	/* The entry is complete before its VL bit. */
+	wmb();
+	put_le(l1, 0, pa(M_CTL(n)) | 1 << 1 | 1, 8);	/* KA, VL */
+}
+
+static bool test_activate(void)
+{
+	u8 d[64];
+
+	reg_put(R_CTL0, 0);
+	if (!EXPECT(WAIT_FOR(gsv() == 0)))
+		return false;
+
+	/* Without a context table the function cannot become active. */
+	reg_put(R_CXT_L2, 0);
+	reg_put(R_CTL0, 3);
+	EXPECT(WAIT_FOR(gsv() == 5));
+	reg_put(R_CTL0, 0);
+	if (!EXPECT(WAIT_FOR(gsv() == 0)))
+		return false;
+
+	reg_put(R_CTL2, 0x16ULL << 32 | 127 << 16 | 11);
+	put_le(t.mem, M_L2, pa(M_L1) | 1, 8);
+	reg_put(R_CXT_L2, pa(M_L2));
+	cxt_build(0, 1 << 2);
+	t.mem[M_STS(0)] = ST_RUN;
+	reg_put(R_ERR_CFG, pa(M_LOG) | 1);	/* SZ 0: 64 entries */
+	reg_put(R_ERR_RD, 0);
+	reg_put(R_ERR_CTL, 1);
+
+	/* Work queued before activation waits for the jump start. */
+	csb_arm(0, 1);
+	desc_init(d, OP_SYNC);
+	desc_csb(d, 0);
+	place(0, d, true);
+	mem_put64(M_WIDX(0), t.widx[0]);
+
+	reg_put(R_CTL0, 1 << 4 | 3);
+	if (!EXPECT(WAIT_FOR(gsv() == 2)))
+		return false;
+	usleep_range(2000, 3000);
+	EXPECT(read_index(0) == 0 && csb_signal(0) == 1);
+
+	doorbell(0, 0);
+	EXPECT(WAIT_FOR(csb_signal(0) == 0));
+	EXPECT(read_index(0) == 1);
+	EXPECT(!(csb_flags(0) & BIT(31)));
+	return !test_failed;
+}
+
+static bool admin_range(u32 op, unsigned int first, unsigned int last)
+{
+	u8 d[64];
+
+	desc_init(d, op);
+	put_le(d, 8, first, 2);
+	put_le(d, 10, last, 2);
+	csb_arm(1, 1);
+	desc_csb(d, 1);
+	return submit(0, d) && EXPECT(csb_signal(1) == 0) &&
+	       EXPECT(!(csb_flags(1) & BIT(31)));
+}
+
+static bool test_cxt_start(void)
+{
+	/* DmaBase and Intr, not Admin. */
+	cxt_build(1, 1 << 1 | 1 << 4);
+	EXPECT(cxt_state(1) == ST_STOP_SW);
+	admin_range(OP_CXT_START, 1, 1);
+	EXPECT(cxt_state(1) == ST_RUN);
+	return !test_failed;
+}
+
+static bool copy_one(unsigned int src, unsigned int dst, u32 len)
+{
+	u8 d[64];
+	u32 i;
+
+	for (i = 0; i < src + len; i++)
+		t.mem[M_SRC + i] = i * 7 + len;
+	memset(t.mem + M_DST, 0xee, 0x2000);
+	desc_init(d, OP_COPY);
+	put_le(d, 4, len - 1, 4);
+	put_le(d, 16, pa(M_SRC + src), 8);
+	put_le(d, 24, pa(M_DST + dst), 8);
+	csb_arm(2, 1);
+	desc_csb(d, 2);
+	if (!submit(1, d))
+		return false;
+	EXPECT(csb_signal(2) == 0);
+	EXPECT(!memcmp(t.mem + M_DST + dst, t.mem + M_SRC + src, len));
+	EXPECT(!dst || t.mem[M_DST + dst - 1] == 0xee);
+	return EXPECT(t.mem[M_DST + dst + len] == 0xee);
+}
+
+static bool test_copy(void)
+{
+	copy_one(0, 0, 1);
+	copy_one(1, 3, 63);
+	copy_one(0, 0, 64);
+	copy_one(0, 0, 4096);
+	/* Across page boundaries on both sides, unaligned. */
+	copy_one(3000, 4093, 4000);
+	return !test_failed;
+}
+
+static bool test_write_imm(void)
+{
+	static const u32 sizes[] = { 1, 8, 31, 32 };
+	unsigned int i, j;
+	u8 d[64];
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		memset(t.mem + M_DST, 0xee, 64);
+		desc_init(d, OP_WRITE_IMM);
+		put_le(d, 4, sizes[i] - 1, 4);
+		put_le(d, 16, pa(M_DST + 1), 8);
+		for (j = 0; j < 32; j++)
+			d[24 + j] = 0x40 + j + i;
+		if (!submit(1, d))
+			break;
+		EXPECT(t.mem[M_DST] == 0xee);
+		EXPECT(!memcmp(t.mem + M_DST + 1, d + 24, sizes[i]));
+		EXPECT(t.mem[M_DST + 1 + sizes[i]] == 0xee);
+	}
+	return !test_failed;
+}
+
+static bool test_rep_copy(void)
+{
+	unsigned int i;
+	u8 d[64];
+
+	for (i = 0; i < 32; i++)
+		t.mem[M_SRC + i] = 0xa0 + i;
+	memset(t.mem + M_DST, 0xee, 0x2000);
+	desc_init(d, OP_REP_COPY);
+	put_le(d, 4, 32 - 1, 4);
+	put_le(d, 16, pa(M_SRC), 8);
+	put_le(d, 24, pa(M_DST + 4000), 8);	/* crosses a page */
+	put_le(d, 32, 10 - 1, 4);
+	if (!submit(1, d))
+		return false;
+	for (i = 0; i < 10; i++)
+		EXPECT(!memcmp(t.mem + M_DST + 4000 + i * 32, t.mem + M_SRC, 32));
+	EXPECT(t.mem[M_DST + 3999] == 0xee);
+	EXPECT(t.mem[M_DST + 4000 + 320] == 0xee);
+	return !test_failed;
+}
+
+/* One completion block counts down over two descriptors. */
+static bool test_nop_csb(void)
+{
+	u8 d[64];
+
+	csb_arm(3, 2);
+	desc_init(d, OP_NOP);
+	desc_csb(d, 3);
+	place(1, d, true);
+	place(1, d, true);
+	ring_bell(1);
+	EXPECT(wait_done(1) && read_index(1) == t.widx[1]);
+	EXPECT(csb_signal(3) == 0);
+	EXPECT(!(csb_flags(3) & BIT(31)));
+	return !test_failed;
+}
+
+static bool test_intr(void)
+{
+	u8 *akey = t.mem + M_AKEYS + INTR_AKEY * 16;
+	int before = atomic_read(&t.irqs);
+	u8 d[64];
+
+	memset(akey, 0, 16);
+	put_le(akey, 0, INTR_VECTOR << 4 | 1 << 1 | 1, 2);	/* IV, VL */
+	desc_init(d, OP_INTR);
+	put_le(d, 12, INTR_AKEY, 2);
+	if (!submit(1, d))
+		return false;
+	EXPECT(atomic_read(&t.irqs) == before + 1);
+	EXPECT(atomic_read(&t.vector) == INTR_VECTOR);
+	return !test_failed;
+}
+
+/* Four laps of a 7-slot ring in batches of 6, one doorbell each. */
+static bool test_ring_wrap(void)
+{
+	unsigned int batch, i;
+	u8 d[64];
+
+	desc_init(d, OP_NOP);
+	for (batch = 0; batch < 5; batch++) {
+		for (i = 0; i < 6; i++)
+			place(1, d, true);
+		ring_bell(1);
+		if (!EXPECT(wait_done(1) && read_index(1) == t.widx[1]))
+			break;
+	}
+	EXPECT(t.widx[1] > 4 * CLIENT_RING_SZ);
+	return !test_failed;
+}
+
+/* A slot whose VL is still clear holds the function until it is set. */
+static bool test_stale_valid(void)
+{
+	u64 first = t.widx[1];
+	u8 d[64], *pending;
+
+	desc_init(d, OP_NOP);
+	place(1, d, true);
+	pending = slot(1, t.widx[1]);
+	place(1, d, false);
+	place(1, d, true);
+	ring_bell(1);
+	EXPECT(WAIT_FOR(read_index(1) == first + 1));
+	usleep_range(3000, 4000);
+	EXPECT(read_index(1) == first + 1 && cxt_state(1) == ST_RUN);
+
+	/* Publish the held slot: VL after its body, as ever. */
+	wmb();
+	put_le(pending, 0, get_le(pending, 0, 4) | 1, 4);
+	doorbell(1, t.widx[1]);
+	EXPECT(wait_done(1) && read_index(1) == t.widx[1]);
+	return !test_failed;
+}
+
+/*
+ * The error path: context 1 stops in ERR_FN at the bad descriptor, a log
+ * entry names it, ERR_STS and the error vector say so.  Then the test skips
+ * the descriptor and restarts the context through the admin ring.
+ */
+static bool expect_error(u64 index)
+{
+	u64 wrt;
+	u8 *ent;
+
+	if (!EXPECT(WAIT_FOR(cxt_state(1) == ST_ERR_FN)))
+		return false;
+	wrt = reg(R_ERR_WRT);
+	EXPECT(read_index(1) == index);
+	EXPECT(wrt == reg(R_ERR_RD) + 1);
+	EXPECT((reg(R_ERR_STS) & 0x9) == 0x9);
+	EXPECT(WAIT_FOR(atomic_read(&t.err_irqs) > 0));
+	ent = t.mem + M_LOG + ((wrt - 1) % 64) * 64;
+	EXPECT(get_le(ent, 6, 2) == 1);
+	EXPECT(get_le(ent, 8, 8) == index);
+
+	reg_put(R_ERR_RD, wrt);
+	reg_put(R_ERR_STS, 0);
+	atomic_set(&t.err_irqs, 0);
+	mem_put64(M_STS(1) + 8, t.widx[1]);
+	mem_put64(M_WIDX(1), t.widx[1]);
+	admin_range(OP_CXT_START, 1, 1);
+	return EXPECT(cxt_state(1) == ST_RUN);
+}
+
+static bool error_case(u8 *d, bool with_csb)
+{
+	u64 index = t.widx[1];
+
+	if (with_csb) {
+		csb_arm(2, 1);
+		desc_csb(d, 2);
+	}
+	place(1, d, true);
+	ring_bell(1);
+	expect_error(index);
+	if (with_csb) {
+		EXPECT(csb_signal(2) == 0);
+		EXPECT(csb_flags(2) & BIT(31));
+	}
+	/* And the context works again. */
+	desc_init(d, OP_NOP);
+	return submit(1, d);
+}
+
+static bool test_invalid_desc(void)
+{
+	u8 d[64];
+
+	desc_init(d, OP_BAD_SUBTYPE);
+	error_case(d, true);
+	desc_init(d, 0x7ff << 16);		/* no such group */
+	error_case(d, false);
+	desc_init(d, OP_WRITE_IMM);
+	put_le(d, 4, 33 - 1, 4);		/* at most 32 bytes */
+	put_le(d, 16, pa(M_DST), 8);
+	error_case(d, false);
+	return !test_failed;
+}
+
+static bool test_disabled_group(void)
+{
+	u8 d[64];
+
+	/* Admin is not enabled in context 1's L1 entry. */
+	desc_init(d, OP_SYNC);
+	error_case(d, true);
+	/* Atomic (3) is neither offered nor enabled. */
+	desc_init(d, 0x003 << 16 | 0x01 << 8);
+	error_case(d, false);
+	return !test_failed;
+}
+
+static bool test_bad_address(void)
+{
+	u8 d[64];
+
+	desc_init(d, OP_COPY);
+	put_le(d, 4, 63, 4);
+	put_le(d, 16, 1ULL << 50, 8);
+	put_le(d, 24, pa(M_DST), 8);
+	error_case(d, true);
+	return !test_failed;
+}
+
+static bool test_ring_overrun(void)
+{
+	u64 index = t.widx[1];
+	u8 d[64];
+
+	mem_put64(M_WIDX(1), index + CLIENT_RING_SZ + 1);
+	doorbell(1, index + CLIENT_RING_SZ + 1);
+	expect_error(index);
+	desc_init(d, OP_NOP);
+	submit(1, d);
+	return !test_failed;
+}
+
+static bool test_cxt_stop(void)
+{
+	u64 index;
+	u8 d[64];
+
+	admin_range(OP_CXT_STOP, 1, 1);
+	EXPECT(cxt_state(1) == ST_STOP_SW);
+
+	index = t.widx[1];
+	desc_init(d, OP_NOP);
+	place(1, d, true);
+	ring_bell(1);
+	usleep_range(3000, 4000);
+	EXPECT(read_index(1) == index && cxt_state(1) == ST_STOP_SW);
+
+	/* Started again, it runs what was left on its ring. */
+	admin_range(OP_CXT_START, 1, 1);
+	EXPECT(WAIT_FOR(read_index(1) == t.widx[1]));
+	return !test_failed;
+}
+
+static bool test_reset(void)
+{
+	u64 index = t.widx[1];
+	u8 d[64];
+
+	reg_put(R_CTL0, 0);
+	if (!EXPECT(WAIT_FOR(gsv() == 0)))
+		return false;
+	EXPECT(reg(R_ERR_WRT) == 0);
+	/* A stopped function ignores doorbells. */
+	desc_init(d, OP_NOP);
+	place(1, d, true);
+	ring_bell(1);
+	usleep_range(3000, 4000);
+	EXPECT(read_index(1) == index);
+	return !test_failed;
+}
+
+static const struct {
+	const char *name;
+	bool (*fn)(void);
+} tests[] = {
+	{ "caps", test_caps },
+	{ "activate", test_activate },
+	{ "cxt_start", test_cxt_start },
+	{ "copy", test_copy },
+	{ "write_imm", test_write_imm },
+	{ "rep_copy", test_rep_copy },
+	{ "nop_csb", test_nop_csb },
+	{ "intr", test_intr },
+	{ "ring_wrap", test_ring_wrap },
+	{ "stale_valid", test_stale_valid },
+	{ "invalid_desc", test_invalid_desc },
+	{ "disabled_group", test_disabled_group },
+	{ "bad_address", test_bad_address },
+	{ "ring_overrun", test_ring_overrun },
+	{ "cxt_stop", test_cxt_stop },
+	{ "reset", test_reset },
+};
+
+static int test_setup(void)
+{
+	const struct sdxi_model_pdata *pdata;
+	struct page *page;
+	struct device *dev;
+	int ret;
+
+	dev = bus_find_device_by_name(&platform_bus_type, NULL,
+				      SDXI_MODEL_NAME);
+	if (!dev) {
+		pr_err("no %s device\n", SDXI_MODEL_NAME);
+		return -ENODEV;
+	}
+	t.pdev = to_platform_device(dev);
+	pdata = dev_get_platdata(dev);
+	t.regs = pdata->regs;
+	t.db = pdata->doorbells;
+	t.db_stride = SZ_4K << (reg(R_CAP0) >> 20 & 0x7);
+
+	page = alloc_pages(GFP_KERNEL | __GFP_ZERO, M_ORDER);
+	if (!page) {
+		ret = -ENOMEM;
+		goto put;
+	}
+	t.mem = page_address(page);
+	t.phys = page_to_phys(page);
+	ret = sdxi_model_set_irq(t.pdev, model_irq, NULL);
+	if (ret)
+		goto free;
+	return 0;
+
+free:
+	__free_pages(page, M_ORDER);
+put:
+	put_device(dev);
+	return ret;
+}
+
+/* The function is stopped before the memory it may use is freed. */
+static void test_teardown(void)
+{
+	reg_put(R_CTL0, 0);
+	if (!WAIT_FOR(gsv() == 0))
+		pr_err("the function did not stop; leaking its memory\n");
+	else
+		free_pages((unsigned long)t.mem, M_ORDER);
+	sdxi_model_set_irq(t.pdev, NULL, NULL);
+	put_device(&t.pdev->dev);
+}
+
+static int __init test_sdxi_model_init(void)
+{
+	unsigned int i;
+	int ret;
+
+	ret = test_setup();
+	if (ret)
+		return ret;
+	for (i = 0; i < ARRAY_SIZE(tests); i++) {
+		test_failed = false;
+		if (tests[i].fn() && !test_failed) {
+			passed++;
+		} else {
+			pr_err("%s failed\n", tests[i].name);
+			failed++;
+		}
+	}
+	test_teardown();
+	pr_info("%u passed, %u failed\n", passed, failed);
+	return failed ? -EINVAL : 0;
+}
+
+static void __exit test_sdxi_model_exit(void)
+{
+}
+
+module_init(test_sdxi_model_init);
+module_exit(test_sdxi_model_exit);
+
+MODULE_DESCRIPTION("Tests of the SDXI functional model");
+MODULE_LICENSE("GPL");

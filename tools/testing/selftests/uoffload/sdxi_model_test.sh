@@ -1,0 +1,70 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The SDXI functional model's tests: sdxi_model.ko provides the software
+# function, test_sdxi_model.ko drives it as a minimal driver while it loads
+# and refuses to load if any test fails.  It must load, report
+# "N passed, 0 failed" with N > 0, and both modules must unload again.
+#
+# UOFFLOAD_MODDIR overrides /lib/modules/uoffload.
+
+moddir=${UOFFLOAD_MODDIR:-/lib/modules/uoffload}
+model=$moddir/sdxi_model.ko
+ko=$moddir/test_sdxi_model.ko
+
+skip() { echo "sdxi_model_test: SKIP: $*"; exit 4; }
+fail() { echo "sdxi_model_test: FAIL: $*"; exit 1; }
+
+loaded() { grep -q "^$1 " /proc/modules; }
+
+[ -f "$model" ] || skip "$model not found"
+[ -f "$ko" ] || skip "$ko not found"
+
+if loaded test_sdxi_model; then
+	rmmod test_sdxi_model || fail "test_sdxi_model left loaded and stuck"
+fi
+# The tests drive the function from reset: a model some driver holds is
+# not theirs to take.
+loaded sdxi_model && skip "sdxi_model.ko already loaded"
+insmod "$model" || fail "insmod $model: exit status $?"
+
+# Only the lines after this mark belong to this load.
+mark="uoffload-sdxi-model-test-$$"
+{ echo "$mark" > /dev/kmsg; } 2>/dev/null || mark=
+
+insmod "$ko"
+rc=$?
+if [ -n "$mark" ]; then
+	log=$(dmesg | sed -n "/$mark/,\$p" | grep 'test_sdxi_model')
+else
+	log=$(dmesg | grep 'test_sdxi_model' | tail -n 50)
+fi
+echo "$log"
+if [ "$rc" -ne 0 ]; then
+	rmmod sdxi_model
+	fail "insmod $ko: exit status $rc"
+fi
+
+# Split on purpose: the two numbers become $1 and $2.
+# shellcheck disable=SC2046
+set -- $(echo "$log" | awk '
+	/test_sdxi_model: [0-9]+ passed, [0-9]+ failed/ {
+		for (i = 2; i <= NF; i++) {
+			if ($i == "passed,") p = $(i - 1)
+			if ($i ~ /^failed/) f = $(i - 1)
+		}
+	}
+	END { if (p != "") print p, f }')
+[ $# -eq 2 ] || fail "no 'test_sdxi_model: N passed, M failed' line in dmesg"
+passed=$1
+failed=$2
+
+rmmod test_sdxi_model || fail "rmmod test_sdxi_model: exit status $?"
+loaded test_sdxi_model && fail "test_sdxi_model still loaded after rmmod"
+rmmod sdxi_model || fail "rmmod sdxi_model: exit status $?"
+loaded sdxi_model && fail "sdxi_model still loaded after rmmod"
+
+[ "$failed" -eq 0 ] || fail "$failed SDXI model tests failed"
+[ "$passed" -gt 0 ] || fail "no SDXI model test passed"
+echo "sdxi_model_test: ok: $passed SDXI model tests passed"
+exit 0
