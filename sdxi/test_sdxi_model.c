@@ -83,6 +83,7 @@ static bool holds(bool cond)
 
 #define ADMIN_RING_SZ	64
 #define CLIENT_RING_SZ	7	/* not a power of two: slot = index mod 7 */
+#define BIG_RING_SZ	8	/* context 2: indexes through 2^64 */
 #define INTR_AKEY	3
 #define INTR_VECTOR	5
 
@@ -108,7 +109,7 @@ static struct {
 	u64 db_stride;
 	u8 *mem;
 	phys_addr_t phys;
-	u64 widx[2];
+	u64 widx[3];
 	atomic_t irqs;
 	atomic_t err_irqs;
 	atomic_t vector;
@@ -175,7 +176,11 @@ static u64 read_index(unsigned int n)
 
 static unsigned int ring_sz(unsigned int n)
 {
-	return n ? CLIENT_RING_SZ : ADMIN_RING_SZ;
+	static const unsigned int sizes[] = {
+		ADMIN_RING_SZ, CLIENT_RING_SZ, BIG_RING_SZ
+	};
+
+	return sizes[n];
 }
 
 static u8 *slot(unsigned int n, u64 index)
@@ -446,17 +451,26 @@ static bool test_rep_copy(void)
 	return !test_failed;
 }
 
-/* One completion block counts down over two descriptors. */
+/* One completion block counts down over two descriptors, one at a time. */
 static bool test_nop_csb(void)
 {
-	u8 d[64];
+	u64 first = t.widx[1];
+	u8 d[64], *second;
 
 	csb_arm(3, 2);
 	desc_init(d, OP_NOP);
 	desc_csb(d, 3);
 	place(1, d, true);
-	place(1, d, true);
+	second = slot(1, t.widx[1]);
+	place(1, d, false);
 	ring_bell(1);
+	EXPECT(WAIT_FOR(read_index(1) == first + 1));
+	EXPECT(csb_signal(3) == 1);
+
+	/* Publish the second: VL after its body. */
+	wmb();
+	put_le(second, 0, get_le(second, 0, 4) | 1, 4);
+	doorbell(1, t.widx[1]);
 	EXPECT(wait_done(1) && read_index(1) == t.widx[1]);
 	EXPECT(csb_signal(3) == 0);
 	EXPECT(!(csb_flags(3) & BIT(31)));
@@ -625,6 +639,37 @@ static bool test_ring_overrun(void)
 	return !test_failed;
 }
 
+/*
+ * Indexes are 64 bits wide and only grow: context 2 starts just below 2^64
+ * and runs two batches through the point where they wrap to 0.
+ */
+static bool test_large_index(void)
+{
+	u64 start = -4ULL;
+	unsigned int batch, i;
+	u8 d[64];
+
+	cxt_build(2, 1 << 1);
+	t.widx[2] = start;
+	mem_put64(M_STS(2) + 8, start);
+	mem_put64(M_WIDX(2), start);
+	admin_range(OP_CXT_START, 2, 2);
+	EXPECT(cxt_state(2) == ST_RUN);
+
+	desc_init(d, OP_NOP);
+	for (batch = 0; batch < 2; batch++) {
+		for (i = 0; i < 6; i++)
+			place(2, d, true);
+		ring_bell(2);
+		if (!EXPECT(wait_done(2) && read_index(2) == t.widx[2]))
+			break;
+	}
+	EXPECT(read_index(2) == 8);
+	EXPECT(cxt_state(2) == ST_RUN);
+	admin_range(OP_CXT_STOP, 2, 2);
+	return !test_failed;
+}
+
 static bool test_cxt_stop(void)
 {
 	u64 index;
@@ -677,6 +722,7 @@ static const struct {
 	{ "nop_csb", test_nop_csb },
 	{ "intr", test_intr },
 	{ "ring_wrap", test_ring_wrap },
+	{ "large_index", test_large_index },
 	{ "stale_valid", test_stale_valid },
 	{ "invalid_desc", test_invalid_desc },
 	{ "disabled_group", test_disabled_group },
