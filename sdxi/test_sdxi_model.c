@@ -696,10 +696,13 @@ static bool test_reset(void)
 	u64 index = t.widx[1];
 	u8 d[64];
 
+	/* A soft stop first, then a reset, which also empties the log. */
+	reg_put(R_CTL0, 1 << 4 | 1);
+	EXPECT(WAIT_FOR(gsv() == 0));
+	EXPECT(reg(R_ERR_WRT) != 0);
 	reg_put(R_CTL0, 0);
-	if (!EXPECT(WAIT_FOR(gsv() == 0)))
+	if (!EXPECT(WAIT_FOR(reg(R_ERR_WRT) == 0 && gsv() == 0)))
 		return false;
-	EXPECT(reg(R_ERR_WRT) == 0);
 	/* A stopped function ignores doorbells. */
 	desc_init(d, OP_NOP);
 	place(1, d, true);
