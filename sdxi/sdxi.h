@@ -79,4 +79,66 @@ struct sdxi_desc *sdxi_ring_desc(const struct sdxi_ring *ring, u64 index);
 u64 sdxi_ring_publish(struct sdxi_ring *ring,
 		      const struct sdxi_ring_resv *resv);
 
+/* ---- The function and its contexts (device.c) -------------------------- */
+
+struct device;
+struct sdxi_fn;
+struct sdxi_cxt;
+
+/**
+ * struct sdxi_cmpl - a completion status block and its DMA address
+ * @blk: the block the function signals
+ * @dma: its DMA address
+ */
+struct sdxi_cmpl {
+	struct sdxi_cst_blk *blk;
+	dma_addr_t dma;
+};
+
+/**
+ * struct sdxi_cxt_stats - what a context has seen
+ * @irqs: interrupts delivered for it
+ * @errors: error log entries naming it
+ * @last_err_class: the error class of the latest of those
+ * @last_err_index: the descriptor index of the latest of those
+ */
+struct sdxi_cxt_stats {
+	u64 irqs;
+	u64 errors;
+	u16 last_err_class;
+	u64 last_err_index;
+};
+
+struct sdxi_fn *sdxi_fn_create(struct device *dev, void __iomem *regs,
+			       size_t regs_len, void __iomem *db,
+			       size_t db_len);
+void sdxi_fn_destroy(struct sdxi_fn *fn);
+int sdxi_fn_start(struct sdxi_fn *fn);
+void sdxi_fn_stop(struct sdxi_fn *fn);
+struct device *sdxi_fn_device(struct sdxi_fn *fn);
+u32 sdxi_fn_gsv(struct sdxi_fn *fn);
+void sdxi_fn_irq(struct sdxi_fn *fn, unsigned int vector);
+unsigned int sdxi_fn_drain_errlog(struct sdxi_fn *fn);
+int sdxi_fn_sync(struct sdxi_fn *fn);
+
+struct sdxi_cxt *sdxi_cxt_create(struct sdxi_fn *fn, u32 entries);
+void sdxi_cxt_destroy(struct sdxi_cxt *cxt);
+int sdxi_cxt_start(struct sdxi_cxt *cxt);
+int sdxi_cxt_stop(struct sdxi_cxt *cxt);
+u16 sdxi_cxt_id(const struct sdxi_cxt *cxt);
+u16 sdxi_cxt_intr_akey(const struct sdxi_cxt *cxt);
+u32 sdxi_cxt_state(struct sdxi_cxt *cxt);
+void sdxi_cxt_stats(struct sdxi_cxt *cxt, struct sdxi_cxt_stats *stats);
+int sdxi_cxt_wait_irq(struct sdxi_cxt *cxt, u64 seen, unsigned int ms);
+int sdxi_cxt_reserve(struct sdxi_cxt *cxt, u32 nr,
+		     struct sdxi_ring_resv *resv);
+struct sdxi_desc *sdxi_cxt_desc(struct sdxi_cxt *cxt, u64 index);
+int sdxi_cxt_submit(struct sdxi_cxt *cxt, const struct sdxi_ring_resv *resv,
+		    struct sdxi_cmpl *cmpl);
+
+int sdxi_cmpl_alloc(struct sdxi_fn *fn, struct sdxi_cmpl *cmpl);
+void sdxi_cmpl_free(struct sdxi_fn *fn, struct sdxi_cmpl *cmpl);
+int sdxi_cmpl_poll(struct sdxi_cmpl *cmpl);
+int sdxi_cmpl_wait(struct sdxi_cmpl *cmpl, unsigned int ms);
+
 #endif /* _SDXI_H */

@@ -1,0 +1,955 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * An SDXI function: bring-up, the admin context, client contexts, their
+ * completion blocks and interrupts, and the error log.
+ *
+ * Bus-neutral: a front hands over the mapped register file and doorbell
+ * area and a struct device for DMA allocations, and forwards its interrupts
+ * to sdxi_fn_irq().  Everything the function reads is coherent DMA memory.
+ *
+ * Client context N uses AKey entry 0 of its own table for its Intr
+ * descriptors, with interrupt number N: vector 0 stays the error vector.
+ */
+#include <linux/bitfield.h>
+#include <linux/delay.h>
+#include <linux/device.h>
+#include <linux/dma-mapping.h>
+#include <linux/dmapool.h>
+#include <linux/export.h>
+#include <linux/io.h>
+#include <linux/io-64-nonatomic-lo-hi.h>
+#include <linux/jiffies.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+
+#include "sdxi.h"
+
+/* Client contexts live in the first L1 table: numbers 1 to 127. */
+#define SDXI_FN_MAX_CXT		(SDXI_L1_TABLE_ENTRIES - 1)
+#define SDXI_ADMIN_ENTRIES	SDXI_RING_MIN_ENTRIES
+#define SDXI_ERRLOG_ENTRIES	64
+#define SDXI_GSV_TIMEOUT_MS	1000
+#define SDXI_ADMIN_TIMEOUT_MS	1000
+#define SDXI_ERR_VECTOR		0
+
+/* The memory one context hands the function. */
+struct sdxi_cxt_mem {
+	struct sdxi_cxt_ctl *ctl;
+	dma_addr_t ctl_dma;
+	struct sdxi_cxt_sts *sts;
+	dma_addr_t sts_dma;
+	__le64 *widx;
+	dma_addr_t widx_dma;
+	struct sdxi_desc *ring;
+	dma_addr_t ring_dma;
+	size_t ring_size;
+	struct sdxi_akey_ent *akey;
+	dma_addr_t akey_dma;
+};
+
+struct sdxi_cxt {
+	struct sdxi_fn *fn;
+	u16 id;
+	struct sdxi_cxt_mem mem;
+	struct sdxi_ring ring;
+	spinlock_t lock;	/* serialises reservations */
+	void __iomem *db;
+	atomic64_t irqs;
+	wait_queue_head_t irq_wait;
+	u64 errors;		/* under fn->err_lock */
+	u16 last_err_class;
+	u64 last_err_index;
+};
+
+struct sdxi_fn {
+	struct device *dev;
+	void __iomem *regs;
+	size_t regs_len;
+	void __iomem *db;
+	size_t db_len;
+	bool active;
+	u64 cap0, cap1;
+	size_t db_stride;
+	u32 max_ring;
+	u32 opb;
+	struct dma_pool *cst_pool;
+	struct sdxi_cxt_l2_ent *l2;
+	dma_addr_t l2_dma;
+	struct sdxi_cxt_l1_ent *l1;
+	dma_addr_t l1_dma;
+	struct sdxi_errlog_ent *errlog;
+	dma_addr_t errlog_dma;
+	struct sdxi_cxt admin;
+	struct sdxi_cmpl admin_cmpl;
+	struct mutex admin_mutex;	/* one admin command at a time */
+	spinlock_t cxt_lock;		/* the cxt table */
+	struct sdxi_cxt *cxt[SDXI_L1_TABLE_ENTRIES];
+	spinlock_t err_lock;		/* the error log's read side */
+	u64 unclaimed_errors;
+};
+
+static u64 sdxi_read(struct sdxi_fn *fn, unsigned int reg)
+{
+	return ioread64(fn->regs + reg);
+}
+
+static void sdxi_write(struct sdxi_fn *fn, unsigned int reg, u64 val)
+{
+	iowrite64(val, fn->regs + reg);
+}
+
+/**
+ * sdxi_fn_device() - the device a function allocates DMA memory for
+ * @fn: the function
+ *
+ * Return: the struct device its front gave sdxi_fn_create().
+ */
+struct device *sdxi_fn_device(struct sdxi_fn *fn)
+{
+	return fn->dev;
+}
+EXPORT_SYMBOL_GPL(sdxi_fn_device);
+
+/**
+ * sdxi_fn_gsv() - the function's state as it reports it
+ * @fn: the function
+ *
+ * Return: STS0.FN_GSV, an enum sdxi_gsv.
+ */
+u32 sdxi_fn_gsv(struct sdxi_fn *fn)
+{
+	return FIELD_GET(SDXI_STS0_FN_GSV, sdxi_read(fn, SDXI_MMIO_STS0));
+}
+EXPORT_SYMBOL_GPL(sdxi_fn_gsv);
+
+static int sdxi_fn_wait_gsv(struct sdxi_fn *fn, u32 gsv)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(SDXI_GSV_TIMEOUT_MS);
+
+	for (;;) {
+		u32 now = sdxi_fn_gsv(fn);
+
+		if (now == gsv)
+			return 0;
+		if (now == SDXI_GSV_ERROR && gsv != SDXI_GSV_STOP)
+			return -EIO;
+		if (time_after(jiffies, end))
+			return -ETIMEDOUT;
+		usleep_range(50, 200);
+	}
+}
+
+/* Soft-stop, then reset: the function ends in GSV STOP with nothing cached. */
+static int sdxi_fn_reset(struct sdxi_fn *fn)
+{
+	int err;
+
+	if (sdxi_fn_gsv(fn) != SDXI_GSV_STOP &&
+	    sdxi_fn_gsv(fn) != SDXI_GSV_ERROR) {
+		sdxi_write(fn, SDXI_MMIO_CTL0,
+			   FIELD_PREP(SDXI_CTL0_FN_GSR, SDXI_GSR_STOP_SF));
+		err = sdxi_fn_wait_gsv(fn, SDXI_GSV_STOP);
+		if (err)
+			dev_warn(fn->dev, "soft stop: GSV %u\n",
+				 sdxi_fn_gsv(fn));
+	}
+	sdxi_write(fn, SDXI_MMIO_CTL0,
+		   FIELD_PREP(SDXI_CTL0_FN_GSR, SDXI_GSR_RESET));
+	err = sdxi_fn_wait_gsv(fn, SDXI_GSV_STOP);
+	if (err)
+		dev_err(fn->dev, "reset: GSV %u\n", sdxi_fn_gsv(fn));
+	return err;
+}
+
+static void *sdxi_zalloc(struct sdxi_fn *fn, size_t size, dma_addr_t *dma)
+{
+	return dma_alloc_coherent(fn->dev, size, dma, GFP_KERNEL);
+}
+
+static void sdxi_free(struct sdxi_fn *fn, size_t size, void *cpu,
+		      dma_addr_t dma)
+{
+	if (cpu)
+		dma_free_coherent(fn->dev, size, cpu, dma);
+}
+
+static void sdxi_cxt_mem_free(struct sdxi_fn *fn, struct sdxi_cxt_mem *mem)
+{
+	sdxi_free(fn, SDXI_TABLE_SIZE, mem->akey, mem->akey_dma);
+	sdxi_free(fn, mem->ring_size, mem->ring, mem->ring_dma);
+	sdxi_free(fn, sizeof(*mem->widx), mem->widx, mem->widx_dma);
+	sdxi_free(fn, sizeof(*mem->sts), mem->sts, mem->sts_dma);
+	sdxi_free(fn, sizeof(*mem->ctl), mem->ctl, mem->ctl_dma);
+	memset(mem, 0, sizeof(*mem));
+}
+
+static int sdxi_cxt_mem_alloc(struct sdxi_fn *fn, struct sdxi_cxt_mem *mem,
+			      u32 entries)
+{
+	mem->ring_size = (size_t)entries * SDXI_DESC_SIZE;
+	mem->ctl = sdxi_zalloc(fn, sizeof(*mem->ctl), &mem->ctl_dma);
+	mem->sts = sdxi_zalloc(fn, sizeof(*mem->sts), &mem->sts_dma);
+	mem->widx = sdxi_zalloc(fn, sizeof(*mem->widx), &mem->widx_dma);
+	mem->ring = sdxi_zalloc(fn, mem->ring_size, &mem->ring_dma);
+	mem->akey = sdxi_zalloc(fn, SDXI_TABLE_SIZE, &mem->akey_dma);
+	if (!mem->ctl || !mem->sts || !mem->widx || !mem->ring || !mem->akey) {
+		sdxi_cxt_mem_free(fn, mem);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Fill CXT_CTL, then the context's L1 entry; each valid bit is stored last,
+ * behind the rest, so the function never sees half an entry.
+ */
+static void sdxi_cxt_publish(struct sdxi_cxt *cxt, u32 state)
+{
+	struct sdxi_fn *fn = cxt->fn;
+	struct sdxi_cxt_mem *mem = &cxt->mem;
+	struct sdxi_cxt_l1_ent *l1 = &fn->l1[cxt->id];
+	u32 entries = mem->ring_size / SDXI_DESC_SIZE;
+
+	WRITE_ONCE(mem->sts->state, FIELD_PREP(SDXI_CXT_STS_STATE, state));
+	WRITE_ONCE(mem->sts->read_index, 0);
+	sdxi_ring_init(&cxt->ring, mem->ring, entries, mem->widx,
+		       &mem->sts->read_index);
+
+	if (cxt->id != SDXI_ADMIN_CXT_NUM)
+		WRITE_ONCE(mem->akey[0].intr_num,
+			   cpu_to_le16(SDXI_AKEY_VL | SDXI_AKEY_IV |
+				       FIELD_PREP(SDXI_AKEY_INTR_NUM,
+						  cxt->id)));
+
+	mem->ctl->ds_ring_sz = cpu_to_le32(entries);
+	mem->ctl->cxt_sts_ptr = cpu_to_le64(mem->sts_dma &
+					    SDXI_CXT_CTL_STS_PTR);
+	mem->ctl->write_index_ptr = cpu_to_le64(mem->widx_dma &
+						SDXI_CXT_CTL_WIDX_PTR);
+	dma_wmb();
+	WRITE_ONCE(mem->ctl->ds_ring_ptr,
+		   cpu_to_le64((mem->ring_dma & SDXI_CXT_CTL_RING_PTR) |
+			       SDXI_CXT_CTL_VL));
+
+	l1->akey_ptr = cpu_to_le64(mem->akey_dma & SDXI_L1_ENT_AKEY_PTR);
+	l1->misc0 = cpu_to_le32(FIELD_PREP(SDXI_L1_ENT_MAX_BUFFER,
+					   FIELD_GET(SDXI_CAP1_MAX_BUFFER,
+						     fn->cap1)));
+	l1->opb_000_enb = cpu_to_le32(fn->opb);
+	dma_wmb();
+	WRITE_ONCE(l1->cxt_ctl_ptr,
+		   cpu_to_le64((mem->ctl_dma & SDXI_L1_ENT_CXT_CTL_PTR) |
+			       SDXI_L1_ENT_VL | SDXI_L1_ENT_KA));
+}
+
+static void sdxi_cxt_unpublish(struct sdxi_cxt *cxt)
+{
+	WRITE_ONCE(cxt->fn->l1[cxt->id].cxt_ctl_ptr, 0);
+	dma_wmb();
+}
+
+static void sdxi_cxt_doorbell(struct sdxi_cxt *cxt, u64 value)
+{
+	/* Descriptors and write index are in memory before the doorbell. */
+	dma_wmb();
+	iowrite64(value, cxt->db);
+}
+
+/**
+ * sdxi_fn_create() - an SDXI function, not yet started
+ * @dev: the device DMA memory is allocated for
+ * @regs: the mapped MMIO register file
+ * @regs_len: its length
+ * @db: the mapped doorbell area
+ * @db_len: its length
+ *
+ * Return: the function, or an ERR_PTR().
+ */
+struct sdxi_fn *sdxi_fn_create(struct device *dev, void __iomem *regs,
+			       size_t regs_len, void __iomem *db,
+			       size_t db_len)
+{
+	struct sdxi_fn *fn;
+
+	if (regs_len < SDXI_MMIO_ERR_RD + 8)
+		return ERR_PTR(-EINVAL);
+	fn = kzalloc(sizeof(*fn), GFP_KERNEL);
+	if (!fn)
+		return ERR_PTR(-ENOMEM);
+	fn->dev = dev;
+	fn->regs = regs;
+	fn->regs_len = regs_len;
+	fn->db = db;
+	fn->db_len = db_len;
+	mutex_init(&fn->admin_mutex);
+	spin_lock_init(&fn->cxt_lock);
+	spin_lock_init(&fn->err_lock);
+	fn->cst_pool = dma_pool_create("sdxi-cst", dev,
+				       sizeof(struct sdxi_cst_blk),
+				       SDXI_CST_BLK_ALIGN, 0);
+	if (!fn->cst_pool) {
+		kfree(fn);
+		return ERR_PTR(-ENOMEM);
+	}
+	return fn;
+}
+EXPORT_SYMBOL_GPL(sdxi_fn_create);
+
+/**
+ * sdxi_fn_destroy() - stop a function and free it
+ * @fn: the function; its client contexts are destroyed already
+ */
+void sdxi_fn_destroy(struct sdxi_fn *fn)
+{
+	if (!fn)
+		return;
+	sdxi_fn_stop(fn);
+	dma_pool_destroy(fn->cst_pool);
+	kfree(fn);
+}
+EXPORT_SYMBOL_GPL(sdxi_fn_destroy);
+
+static int sdxi_fn_read_caps(struct sdxi_fn *fn)
+{
+	u64 version = sdxi_read(fn, SDXI_MMIO_VERSION);
+	u32 max_cxt;
+
+	if (FIELD_GET(SDXI_VERSION_MAJOR, version) != 1) {
+		dev_err(fn->dev, "SDXI version %llu.%llu not supported\n",
+			FIELD_GET(SDXI_VERSION_MAJOR, version),
+			FIELD_GET(SDXI_VERSION_MINOR, version));
+		return -ENODEV;
+	}
+	fn->cap0 = sdxi_read(fn, SDXI_MMIO_CAP0);
+	fn->cap1 = sdxi_read(fn, SDXI_MMIO_CAP1);
+	fn->db_stride = SZ_4K << FIELD_GET(SDXI_CAP0_DB_STRIDE, fn->cap0);
+	fn->max_ring = SDXI_RING_MIN_ENTRIES <<
+		       FIELD_GET(SDXI_CAP0_MAX_DS_RING_SZ, fn->cap0);
+	fn->opb = FIELD_GET(SDXI_CAP1_OPB_000_CAP, fn->cap1);
+	max_cxt = min_t(u32, FIELD_GET(SDXI_CAP1_MAX_CXT, fn->cap1),
+			SDXI_FN_MAX_CXT);
+	if (fn->db_len < (max_cxt + 1) * fn->db_stride)
+		max_cxt = fn->db_len / fn->db_stride - 1;
+
+	sdxi_write(fn, SDXI_MMIO_CTL2,
+		   FIELD_PREP(SDXI_CTL2_MAX_BUFFER,
+			      FIELD_GET(SDXI_CAP1_MAX_BUFFER, fn->cap1)) |
+		   FIELD_PREP(SDXI_CTL2_MAX_AKEY_SZ, 0) |
+		   FIELD_PREP(SDXI_CTL2_MAX_CXT, max_cxt) |
+		   FIELD_PREP(SDXI_CTL2_OPB_000_AVL, fn->opb));
+	return 0;
+}
+
+/* The context tables and the error log; the function no longer uses them. */
+static void sdxi_fn_free_tables(struct sdxi_fn *fn)
+{
+	struct sdxi_errlog_ent *errlog;
+	unsigned long flags;
+
+	spin_lock_irqsave(&fn->err_lock, flags);
+	errlog = fn->errlog;
+	fn->errlog = NULL;
+	spin_unlock_irqrestore(&fn->err_lock, flags);
+	sdxi_free(fn, SDXI_ERRLOG_ENTRIES * sizeof(*errlog), errlog,
+		  fn->errlog_dma);
+	sdxi_free(fn, SDXI_TABLE_SIZE, fn->l1, fn->l1_dma);
+	sdxi_free(fn, SDXI_TABLE_SIZE, fn->l2, fn->l2_dma);
+	fn->l1 = NULL;
+	fn->l2 = NULL;
+}
+
+/**
+ * sdxi_fn_start() - activate a function (SDXI 1.0's activation sequence)
+ * @fn: the function, stopped
+ *
+ * Resets the function, reads its capabilities, programs CTL2, builds the
+ * context tables, the admin context and the error log, moves the function
+ * to ACTIVE and jump-starts the admin context.
+ *
+ * Return: 0, -ENODEV for a version other than 1.x, -ENOMEM, -ETIMEDOUT or
+ * -EIO when the function does not reach a state.
+ */
+int sdxi_fn_start(struct sdxi_fn *fn)
+{
+	struct sdxi_cxt *admin = &fn->admin;
+	int err;
+
+	if (fn->active)
+		return -EBUSY;
+	sdxi_write(fn, SDXI_MMIO_CTL0, 0);
+	err = sdxi_fn_reset(fn);
+	if (err)
+		return err;
+	err = sdxi_fn_read_caps(fn);
+	if (err)
+		return err;
+
+	err = -ENOMEM;
+	fn->l2 = sdxi_zalloc(fn, SDXI_TABLE_SIZE, &fn->l2_dma);
+	fn->l1 = sdxi_zalloc(fn, SDXI_TABLE_SIZE, &fn->l1_dma);
+	fn->errlog = sdxi_zalloc(fn, SDXI_ERRLOG_ENTRIES * sizeof(*fn->errlog),
+				 &fn->errlog_dma);
+	if (!fn->l2 || !fn->l1 || !fn->errlog)
+		goto free;
+	if (sdxi_cmpl_alloc(fn, &fn->admin_cmpl))
+		goto free;
+
+	admin->fn = fn;
+	admin->id = SDXI_ADMIN_CXT_NUM;
+	admin->db = fn->db;
+	spin_lock_init(&admin->lock);
+	init_waitqueue_head(&admin->irq_wait);
+	err = sdxi_cxt_mem_alloc(fn, &admin->mem, SDXI_ADMIN_ENTRIES);
+	if (err)
+		goto free_cmpl;
+
+	WRITE_ONCE(fn->l2[0].lv01_ptr,
+		   cpu_to_le64((fn->l1_dma & SDXI_L2_ENT_L1_PTR) |
+			       SDXI_L2_ENT_VL));
+	sdxi_cxt_publish(admin, SDXI_CXT_RUN);
+	dma_wmb();
+	sdxi_write(fn, SDXI_MMIO_CXT_L2, fn->l2_dma & SDXI_CXT_L2_PTR);
+
+	sdxi_write(fn, SDXI_MMIO_ERR_CFG,
+		   (fn->errlog_dma & SDXI_ERR_CFG_PTR) |
+		   FIELD_PREP(SDXI_ERR_CFG_SZ, 0) | SDXI_ERR_CFG_EN);
+	sdxi_write(fn, SDXI_MMIO_ERR_RD, 0);
+	sdxi_write(fn, SDXI_MMIO_ERR_CTL, SDXI_ERR_CTL_EN);
+
+	sdxi_write(fn, SDXI_MMIO_CTL0,
+		   FIELD_PREP(SDXI_CTL0_FN_GSR, SDXI_GSR_ACTIVE) |
+		   SDXI_CTL0_FN_ERR_INTR_EN);
+	err = sdxi_fn_wait_gsv(fn, SDXI_GSV_ACTIVE);
+	if (err) {
+		dev_err(fn->dev, "activation: GSV %u\n", sdxi_fn_gsv(fn));
+		goto reset;
+	}
+	fn->active = true;
+	sdxi_cxt_doorbell(admin, 0);
+	return 0;
+
+reset:
+	sdxi_fn_reset(fn);
+	sdxi_cxt_mem_free(fn, &admin->mem);
+free_cmpl:
+	sdxi_cmpl_free(fn, &fn->admin_cmpl);
+free:
+	sdxi_fn_free_tables(fn);
+	return err;
+}
+EXPORT_SYMBOL_GPL(sdxi_fn_start);
+
+/**
+ * sdxi_fn_stop() - stop and reset an active function, free its tables
+ * @fn: the function; its client contexts are destroyed already
+ */
+void sdxi_fn_stop(struct sdxi_fn *fn)
+{
+	if (!fn->active)
+		return;
+	sdxi_fn_reset(fn);
+	sdxi_write(fn, SDXI_MMIO_ERR_CFG, 0);
+	sdxi_write(fn, SDXI_MMIO_CXT_L2, 0);
+	fn->active = false;
+	sdxi_cxt_mem_free(fn, &fn->admin.mem);
+	sdxi_cmpl_free(fn, &fn->admin_cmpl);
+	sdxi_fn_free_tables(fn);
+}
+EXPORT_SYMBOL_GPL(sdxi_fn_stop);
+
+/**
+ * sdxi_cmpl_alloc() - a completion status block
+ * @fn: the function it is for
+ * @cmpl: where its address goes
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int sdxi_cmpl_alloc(struct sdxi_fn *fn, struct sdxi_cmpl *cmpl)
+{
+	cmpl->blk = dma_pool_zalloc(fn->cst_pool, GFP_KERNEL, &cmpl->dma);
+	return cmpl->blk ? 0 : -ENOMEM;
+}
+EXPORT_SYMBOL_GPL(sdxi_cmpl_alloc);
+
+/**
+ * sdxi_cmpl_free() - free a completion status block
+ * @fn: the function it was allocated for
+ * @cmpl: the block; nothing the function still runs may name it
+ */
+void sdxi_cmpl_free(struct sdxi_fn *fn, struct sdxi_cmpl *cmpl)
+{
+	if (cmpl->blk)
+		dma_pool_free(fn->cst_pool, cmpl->blk, cmpl->dma);
+	cmpl->blk = NULL;
+}
+EXPORT_SYMBOL_GPL(sdxi_cmpl_free);
+
+/**
+ * sdxi_cmpl_poll() - has the function signalled a completion block?
+ * @cmpl: the block, armed by sdxi_cxt_submit()
+ *
+ * Return: 0 when done, -EIO when done with an error (ER), -EBUSY otherwise.
+ */
+int sdxi_cmpl_poll(struct sdxi_cmpl *cmpl)
+{
+	if (le64_to_cpu(READ_ONCE(cmpl->blk->signal)))
+		return -EBUSY;
+	/* The signal is read before the flags and the data it covers. */
+	dma_rmb();
+	if (le32_to_cpu(READ_ONCE(cmpl->blk->flags)) & SDXI_CST_BLK_ER)
+		return -EIO;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(sdxi_cmpl_poll);
+
+/**
+ * sdxi_cmpl_wait() - wait, sleeping, for a completion block's signal
+ * @cmpl: the block, armed by sdxi_cxt_submit()
+ * @ms: how long at most
+ *
+ * Return: as sdxi_cmpl_poll(), or -ETIMEDOUT.
+ */
+int sdxi_cmpl_wait(struct sdxi_cmpl *cmpl, unsigned int ms)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(ms);
+	int ret;
+
+	while ((ret = sdxi_cmpl_poll(cmpl)) == -EBUSY) {
+		if (time_after(jiffies, end))
+			return -ETIMEDOUT;
+		usleep_range(20, 100);
+	}
+	return ret;
+}
+EXPORT_SYMBOL_GPL(sdxi_cmpl_wait);
+
+/**
+ * sdxi_cxt_submit() - hand reserved, encoded descriptors to the function
+ * @cxt: the context
+ * @resv: the reservation from sdxi_cxt_reserve(), every slot encoded
+ * @cmpl: a completion block the last descriptor signals, or NULL
+ *
+ * Arms @cmpl, sets VL in the slots and rings the doorbell once.
+ *
+ * Return: 0, or -EINVAL for a misaligned completion block.
+ */
+int sdxi_cxt_submit(struct sdxi_cxt *cxt, const struct sdxi_ring_resv *resv,
+		    struct sdxi_cmpl *cmpl)
+{
+	u64 db;
+	int err;
+
+	if (cmpl) {
+		struct sdxi_desc *last;
+
+		last = sdxi_ring_desc(&cxt->ring, resv->index + resv->nr - 1);
+		err = sdxi_desc_set_csb(last, cmpl->dma);
+		if (err)
+			return err;
+		WRITE_ONCE(cmpl->blk->flags, 0);
+		WRITE_ONCE(cmpl->blk->signal, cpu_to_le64(1));
+	}
+	db = sdxi_ring_publish(&cxt->ring, resv);
+	sdxi_cxt_doorbell(cxt, db);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(sdxi_cxt_submit);
+
+/**
+ * sdxi_cxt_reserve() - take descriptor slots on a context's ring
+ * @cxt: the context
+ * @nr: how many
+ * @resv: the reservation
+ *
+ * Return: as sdxi_ring_reserve().
+ */
+int sdxi_cxt_reserve(struct sdxi_cxt *cxt, u32 nr,
+		     struct sdxi_ring_resv *resv)
+{
+	int ret;
+
+	spin_lock(&cxt->lock);
+	ret = sdxi_ring_reserve(&cxt->ring, nr, resv);
+	spin_unlock(&cxt->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(sdxi_cxt_reserve);
+
+/**
+ * sdxi_cxt_desc() - the slot of a reserved ring index
+ * @cxt: the context
+ * @index: sdxi_ring_resv.index + i
+ *
+ * Return: the descriptor to encode.
+ */
+struct sdxi_desc *sdxi_cxt_desc(struct sdxi_cxt *cxt, u64 index)
+{
+	return sdxi_ring_desc(&cxt->ring, index);
+}
+EXPORT_SYMBOL_GPL(sdxi_cxt_desc);
+
+/* One admin command, waited for through the admin completion block. */
+static int sdxi_admin_run(struct sdxi_fn *fn, struct sdxi_desc *cmd)
+{
+	struct sdxi_ring_resv resv;
+	int err;
+
+	mutex_lock(&fn->admin_mutex);
+	if (!fn->active) {
+		err = -ENODEV;
+		goto out;
+	}
+	err = sdxi_cxt_reserve(&fn->admin, 1, &resv);
+	if (err)
+		goto out;
+	*sdxi_cxt_desc(&fn->admin, resv.index) = *cmd;
+	err = sdxi_cxt_submit(&fn->admin, &resv, &fn->admin_cmpl);
+	if (err)
+		goto out;
+	err = sdxi_cmpl_wait(&fn->admin_cmpl, SDXI_ADMIN_TIMEOUT_MS);
+	if (err == -EIO)
+		sdxi_fn_drain_errlog(fn);
+out:
+	mutex_unlock(&fn->admin_mutex);
+	return err;
+}
+
+/**
+ * sdxi_fn_sync() - an admin Sync over every context
+ * @fn: the function
+ *
+ * Return: 0, -EIO when the function failed it, -ETIMEDOUT.
+ */
+int sdxi_fn_sync(struct sdxi_fn *fn)
+{
+	struct sdxi_desc cmd;
+	int err;
+
+	err = sdxi_encode_sync(&cmd, 0, SDXI_SYNC_CXT, 0,
+			       SDXI_L1_TABLE_ENTRIES - 1);
+	return err ?: sdxi_admin_run(fn, &cmd);
+}
+EXPORT_SYMBOL_GPL(sdxi_fn_sync);
+
+/**
+ * sdxi_cxt_create() - a client context with its own ring, not started
+ * @fn: the active function
+ * @entries: ring size in descriptors, 1 to the function's maximum
+ *
+ * Return: the context, or an ERR_PTR(): -EINVAL, -ENOSPC when all context
+ * numbers are taken, -ENOMEM.
+ */
+struct sdxi_cxt *sdxi_cxt_create(struct sdxi_fn *fn, u32 entries)
+{
+	u32 max_cxt = FIELD_GET(SDXI_CTL2_MAX_CXT,
+				sdxi_read(fn, SDXI_MMIO_CTL2));
+	struct sdxi_cxt *cxt;
+	int id, err;
+
+	if (!fn->active)
+		return ERR_PTR(-ENODEV);
+	if (!entries || entries > fn->max_ring)
+		return ERR_PTR(-EINVAL);
+	cxt = kzalloc(sizeof(*cxt), GFP_KERNEL);
+	if (!cxt)
+		return ERR_PTR(-ENOMEM);
+	cxt->fn = fn;
+	spin_lock_init(&cxt->lock);
+	init_waitqueue_head(&cxt->irq_wait);
+	err = sdxi_cxt_mem_alloc(fn, &cxt->mem, entries);
+	if (err)
+		goto free;
+
+	spin_lock_irq(&fn->cxt_lock);
+	for (id = 1; id <= max_cxt && id <= SDXI_FN_MAX_CXT; id++)
+		if (!fn->cxt[id])
+			break;
+	if (id > max_cxt || id > SDXI_FN_MAX_CXT) {
+		spin_unlock_irq(&fn->cxt_lock);
+		err = -ENOSPC;
+		goto free_mem;
+	}
+	cxt->id = id;
+	fn->cxt[id] = cxt;
+	spin_unlock_irq(&fn->cxt_lock);
+
+	cxt->db = fn->db + id * fn->db_stride;
+	sdxi_cxt_publish(cxt, SDXI_CXT_STOP_SW);
+	return cxt;
+
+free_mem:
+	sdxi_cxt_mem_free(fn, &cxt->mem);
+free:
+	kfree(cxt);
+	return ERR_PTR(err);
+}
+EXPORT_SYMBOL_GPL(sdxi_cxt_create);
+
+/**
+ * sdxi_cxt_state() - a context's state as the function reports it
+ * @cxt: the context
+ *
+ * Return: CXT_STS.state, an enum sdxi_cxt_state.
+ */
+u32 sdxi_cxt_state(struct sdxi_cxt *cxt)
+{
+	return FIELD_GET(SDXI_CXT_STS_STATE, READ_ONCE(cxt->mem.sts->state));
+}
+EXPORT_SYMBOL_GPL(sdxi_cxt_state);
+
+/**
+ * sdxi_cxt_id() - a context's number
+ * @cxt: the context
+ *
+ * Return: its number, 1 to 127.
+ */
+u16 sdxi_cxt_id(const struct sdxi_cxt *cxt)
+{
+	return cxt->id;
+}
+EXPORT_SYMBOL_GPL(sdxi_cxt_id);
+
+/**
+ * sdxi_cxt_intr_akey() - the AKey an Intr descriptor on a context names
+ * @cxt: the context
+ *
+ * Its interrupt reaches the context's waiters (sdxi_cxt_wait_irq()).
+ *
+ * Return: the AKey index.
+ */
+u16 sdxi_cxt_intr_akey(const struct sdxi_cxt *cxt)
+{
+	return 0;
+}
+EXPORT_SYMBOL_GPL(sdxi_cxt_intr_akey);
+
+/*
+ * A context stopped by an error stays at the failing descriptor.  That one
+ * has signalled its completion block already: a Nop without one takes its
+ * place so the context resumes after it.
+ */
+static void sdxi_cxt_skip_failed(struct sdxi_cxt *cxt)
+{
+	u64 rd = le64_to_cpu(READ_ONCE(cxt->mem.sts->read_index));
+	struct sdxi_desc *desc;
+
+	if (rd >= le64_to_cpu(READ_ONCE(*cxt->mem.widx)))
+		return;
+	desc = sdxi_ring_desc(&cxt->ring, rd);
+	WRITE_ONCE(desc->opcode, 0);
+	dma_wmb();
+	sdxi_encode_nop(desc, 0);
+	sdxi_desc_publish(desc);
+}
+
+/**
+ * sdxi_cxt_start() - start (or restart after an error) a context
+ * @cxt: the context
+ *
+ * Return: 0, -EIO when the function refused or did not run it, -ETIMEDOUT.
+ */
+int sdxi_cxt_start(struct sdxi_cxt *cxt)
+{
+	struct sdxi_desc cmd;
+	int err;
+
+	if (sdxi_cxt_state(cxt) == SDXI_CXT_RUN)
+		return 0;
+	if (sdxi_cxt_state(cxt) == SDXI_CXT_ERR_FN)
+		sdxi_cxt_skip_failed(cxt);
+	err = sdxi_encode_cxt_start(&cmd, cxt->id, cxt->id,
+				    le64_to_cpu(READ_ONCE(*cxt->mem.widx)));
+	if (!err)
+		err = sdxi_admin_run(cxt->fn, &cmd);
+	if (err)
+		return err;
+	if (sdxi_cxt_state(cxt) != SDXI_CXT_RUN) {
+		dev_err(cxt->fn->dev, "context %u: state %u after start\n",
+			cxt->id, sdxi_cxt_state(cxt));
+		return -EIO;
+	}
+	/* Work published while it was stopped. */
+	sdxi_cxt_doorbell(cxt, atomic64_read(&cxt->ring.doorbell));
+	return 0;
+}
+EXPORT_SYMBOL_GPL(sdxi_cxt_start);
+
+/**
+ * sdxi_cxt_stop() - stop a context
+ * @cxt: the context
+ *
+ * Return: 0, -EIO when the function refused it, -ETIMEDOUT.
+ */
+int sdxi_cxt_stop(struct sdxi_cxt *cxt)
+{
+	struct sdxi_desc cmd;
+	u32 state = sdxi_cxt_state(cxt);
+	int err;
+
+	if (state == SDXI_CXT_STOP_SW || state == SDXI_CXT_ERR_FN)
+		return 0;
+	err = sdxi_encode_cxt_stop(&cmd, 0, cxt->id, cxt->id);
+	if (!err)
+		err = sdxi_admin_run(cxt->fn, &cmd);
+	if (err)
+		return err;
+	state = sdxi_cxt_state(cxt);
+	if (state != SDXI_CXT_STOP_SW && state != SDXI_CXT_STOP_FN) {
+		dev_err(cxt->fn->dev, "context %u: state %u after stop\n",
+			cxt->id, state);
+		return -EIO;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(sdxi_cxt_stop);
+
+/**
+ * sdxi_cxt_destroy() - stop a context and free it
+ * @cxt: the context, or NULL
+ */
+void sdxi_cxt_destroy(struct sdxi_cxt *cxt)
+{
+	struct sdxi_fn *fn;
+
+	if (!cxt)
+		return;
+	fn = cxt->fn;
+	if (sdxi_cxt_stop(cxt))
+		dev_warn(fn->dev, "context %u did not stop\n", cxt->id);
+	sdxi_cxt_unpublish(cxt);
+	/* The function may have cached the entry: a Sync drops it. */
+	if (fn->active && sdxi_fn_sync(fn))
+		dev_warn(fn->dev, "sync after context %u failed\n", cxt->id);
+	spin_lock_irq(&fn->err_lock);
+	spin_lock(&fn->cxt_lock);
+	fn->cxt[cxt->id] = NULL;
+	spin_unlock(&fn->cxt_lock);
+	spin_unlock_irq(&fn->err_lock);
+	sdxi_cxt_mem_free(fn, &cxt->mem);
+	kfree(cxt);
+}
+EXPORT_SYMBOL_GPL(sdxi_cxt_destroy);
+
+/**
+ * sdxi_cxt_stats() - a snapshot of a context's interrupts and errors
+ * @cxt: the context
+ * @stats: where it goes
+ */
+void sdxi_cxt_stats(struct sdxi_cxt *cxt, struct sdxi_cxt_stats *stats)
+{
+	unsigned long flags;
+
+	sdxi_fn_drain_errlog(cxt->fn);
+	stats->irqs = atomic64_read(&cxt->irqs);
+	spin_lock_irqsave(&cxt->fn->err_lock, flags);
+	stats->errors = cxt->errors;
+	stats->last_err_class = cxt->last_err_class;
+	stats->last_err_index = cxt->last_err_index;
+	spin_unlock_irqrestore(&cxt->fn->err_lock, flags);
+}
+EXPORT_SYMBOL_GPL(sdxi_cxt_stats);
+
+/**
+ * sdxi_cxt_wait_irq() - wait for a context's interrupt count to pass a value
+ * @cxt: the context
+ * @seen: the count already seen (sdxi_cxt_stats())
+ * @ms: how long at most
+ *
+ * Return: 0, or -ETIMEDOUT.
+ */
+int sdxi_cxt_wait_irq(struct sdxi_cxt *cxt, u64 seen, unsigned int ms)
+{
+	long left;
+
+	left = wait_event_timeout(cxt->irq_wait,
+				  (u64)atomic64_read(&cxt->irqs) > seen,
+				  msecs_to_jiffies(ms));
+	return left ? 0 : -ETIMEDOUT;
+}
+EXPORT_SYMBOL_GPL(sdxi_cxt_wait_irq);
+
+/**
+ * sdxi_fn_drain_errlog() - consume the function's error log
+ * @fn: the function
+ *
+ * Counts each entry against the context it names and logs it; entries for
+ * no known context are counted against the function.  Callable from the
+ * error interrupt.
+ *
+ * Return: the number of entries consumed.
+ */
+unsigned int sdxi_fn_drain_errlog(struct sdxi_fn *fn)
+{
+	unsigned int n = 0;
+	unsigned long flags;
+	u64 sts, wr, rd;
+
+	spin_lock_irqsave(&fn->err_lock, flags);
+	if (!fn->errlog)
+		goto out;
+	sts = sdxi_read(fn, SDXI_MMIO_ERR_STS);
+	wr = sdxi_read(fn, SDXI_MMIO_ERR_WRT);
+	rd = sdxi_read(fn, SDXI_MMIO_ERR_RD);
+	/* Entries are read only after the count that covers them. */
+	dma_rmb();
+	for (; rd < wr; rd++, n++) {
+		const struct sdxi_errlog_ent *ent =
+			&fn->errlog[rd % SDXI_ERRLOG_ENTRIES];
+		u16 id = le16_to_cpu(READ_ONCE(ent->cxt_num));
+		u16 class = le16_to_cpu(READ_ONCE(ent->err_class));
+		u64 index = le64_to_cpu(READ_ONCE(ent->dsc_index));
+		struct sdxi_cxt *cxt = NULL;
+
+		if (id == SDXI_ADMIN_CXT_NUM)
+			cxt = &fn->admin;
+		else if (id <= SDXI_FN_MAX_CXT)
+			cxt = fn->cxt[id];
+		dev_err_ratelimited(fn->dev,
+				    "context %u: error class %u at descriptor %llu\n",
+				    id, class, index);
+		if (!cxt) {
+			fn->unclaimed_errors++;
+			continue;
+		}
+		cxt->errors++;
+		cxt->last_err_class = class;
+		cxt->last_err_index = index;
+	}
+	sdxi_write(fn, SDXI_MMIO_ERR_RD, rd);
+	if (sts & SDXI_ERR_STS_OVF)
+		dev_err_ratelimited(fn->dev, "error log overflowed\n");
+out:
+	spin_unlock_irqrestore(&fn->err_lock, flags);
+	return n;
+}
+EXPORT_SYMBOL_GPL(sdxi_fn_drain_errlog);
+
+/**
+ * sdxi_fn_irq() - a front's interrupt, forwarded
+ * @fn: the function
+ * @vector: the interrupt number; 0 is the error vector
+ *
+ * Does not sleep.
+ */
+void sdxi_fn_irq(struct sdxi_fn *fn, unsigned int vector)
+{
+	struct sdxi_cxt *cxt;
+	unsigned long flags;
+
+	if (vector == SDXI_ERR_VECTOR) {
+		sdxi_fn_drain_errlog(fn);
+		return;
+	}
+	if (vector > SDXI_FN_MAX_CXT)
+		return;
+	spin_lock_irqsave(&fn->cxt_lock, flags);
+	cxt = fn->cxt[vector];
+	if (cxt) {
+		atomic64_inc(&cxt->irqs);
+		wake_up(&cxt->irq_wait);
+	}
+	spin_unlock_irqrestore(&fn->cxt_lock, flags);
+}
+EXPORT_SYMBOL_GPL(sdxi_fn_irq);

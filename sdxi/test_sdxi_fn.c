@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests of the SDXI core's function and context code, run at load time on
+ * the functional model through sdxi_model_front.ko.  Every copied byte is
+ * checked.  The module refuses to load when a test fails.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitfield.h>
+#include <linux/delay.h>
+#include <linux/dma-mapping.h>
+#include <linux/err.h>
+#include <linux/module.h>
+#include <linux/random.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "model_front.h"
+#include "sdxi.h"
+
+#define TEST_TIMEOUT_MS		5000
+#define TEST_BUF_SIZE		(SZ_1M + 2 * PAGE_SIZE)
+#define TEST_RING_ENTRIES	1024
+#define TEST_SMALL_RING		16
+
+static unsigned int passed, failed;
+
+#define CHECK(cond, fmt, ...)						\
+	({								\
+		bool __ok = (cond);					\
+		if (!__ok)						\
+			pr_err("%s:%d: " fmt "\n", __func__, __LINE__,	\
+			       ##__VA_ARGS__);				\
+		__ok;							\
+	})
+
+struct test_buf {
+	struct device *dev;
+	u8 *src, *dst;
+	dma_addr_t src_dma, dst_dma;
+};
+
+struct test_env {
+	struct sdxi_fn *fn;
+	struct device *dev;
+	struct test_buf buf;
+	struct sdxi_cmpl cmpl;
+};
+
+static int test_buf_alloc(struct test_env *env)
+{
+	struct test_buf *b = &env->buf;
+
+	b->src = dma_alloc_coherent(env->dev, TEST_BUF_SIZE, &b->src_dma,
+				    GFP_KERNEL);
+	b->dst = dma_alloc_coherent(env->dev, TEST_BUF_SIZE, &b->dst_dma,
+				    GFP_KERNEL);
+	if (!b->src || !b->dst)
+		return -ENOMEM;
+	get_random_bytes(b->src, TEST_BUF_SIZE);
+	return 0;
+}
+
+static void test_buf_free(struct test_env *env)
+{
+	struct test_buf *b = &env->buf;
+
+	if (b->src)
+		dma_free_coherent(env->dev, TEST_BUF_SIZE, b->src, b->src_dma);
+	if (b->dst)
+		dma_free_coherent(env->dev, TEST_BUF_SIZE, b->dst, b->dst_dma);
+}
+
+/* Copies @len bytes from src + @soff to dst + @doff and checks all of dst. */
+static bool test_copy_one(struct test_env *env, struct sdxi_cxt *cxt,
+			  size_t soff, size_t doff, size_t len)
+{
+	struct test_buf *b = &env->buf;
+	struct sdxi_copy copy = {
+		.src = b->src_dma + soff,
+		.dst = b->dst_dma + doff,
+		.len = len,
+	};
+	struct sdxi_ring_resv resv;
+	size_t i;
+	int err;
+
+	memset(b->dst, 0x5a, TEST_BUF_SIZE);
+	err = sdxi_cxt_reserve(cxt, 1, &resv);
+	if (!CHECK(!err, "reserve: %d", err))
+		return false;
+	sdxi_encode_copy(sdxi_cxt_desc(cxt, resv.index), 0, &copy);
+	err = sdxi_cxt_submit(cxt, &resv, &env->cmpl);
+	if (!CHECK(!err, "submit: %d", err))
+		return false;
+	err = sdxi_cmpl_wait(&env->cmpl, TEST_TIMEOUT_MS);
+	if (!CHECK(!err, "copy of %zu bytes: %d", len, err))
+		return false;
+	if (!CHECK(!memcmp(b->dst + doff, b->src + soff, len),
+		   "copy of %zu bytes +%zu -> +%zu differs", len, soff, doff))
+		return false;
+	for (i = 0; i < TEST_BUF_SIZE; i++)
+		if (i < doff || i >= doff + len)
+			if (!CHECK(b->dst[i] == 0x5a,
+				   "byte %zu outside the copy written", i))
+				return false;
+	return true;
+}
+
+static bool test_copies(struct test_env *env, struct sdxi_cxt *cxt)
+{
+	static const struct {
+		size_t soff, doff, len;
+	} cases[] = {
+		{ 0, 0, 1 },
+		{ 3, 5, 7 },
+		{ 0, 0, 64 },
+		{ 1, 0, 4095 },
+		{ 0, 0, 4096 },
+		{ PAGE_SIZE - 8, PAGE_SIZE - 3, 64 },
+		{ 100, 4000, 3 * PAGE_SIZE + 17 },
+		{ 0, 0, SZ_64K },
+		{ 7, 11, SZ_256K + 1 },
+		{ 0, 0, SZ_1M },
+		{ 1, PAGE_SIZE + 1, SZ_1M },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		if (!test_copy_one(env, cxt, cases[i].soff, cases[i].doff,
+				   cases[i].len))
+			return false;
+	return true;
+}
+
+/* @n copies of 256 bytes each under one doorbell and one completion. */
+static int test_batch_submit(struct test_env *env, struct sdxi_cxt *cxt,
+			     u32 n, u64 base, bool intr)
+{
+	struct test_buf *b = &env->buf;
+	struct sdxi_ring_resv resv;
+	u32 i, nr = n + (intr ? 1 : 0);
+	int err;
+
+	err = sdxi_cxt_reserve(cxt, nr, &resv);
+	if (err)
+		return err;
+	for (i = 0; i < n; i++) {
+		struct sdxi_copy copy = {
+			.src = b->src_dma + (base + i) * 256,
+			.dst = b->dst_dma + (base + i) * 256,
+			.len = 256,
+		};
+
+		sdxi_encode_copy(sdxi_cxt_desc(cxt, resv.index + i), 0,
+				 &copy);
+	}
+	if (intr)
+		sdxi_encode_intr(sdxi_cxt_desc(cxt, resv.index + n),
+				 SDXI_DSC_FE, sdxi_cxt_intr_akey(cxt));
+	err = sdxi_cxt_submit(cxt, &resv, &env->cmpl);
+	return err ?: sdxi_cmpl_wait(&env->cmpl, TEST_TIMEOUT_MS);
+}
+
+static bool test_batch_check(struct test_env *env, u64 n)
+{
+	return CHECK(!memcmp(env->buf.dst, env->buf.src, n * 256),
+		     "batch of %llu copies differs", n);
+}
+
+static bool test_batch(struct test_env *env, struct sdxi_cxt *cxt)
+{
+	int err;
+
+	memset(env->buf.dst, 0, TEST_BUF_SIZE);
+	err = test_batch_submit(env, cxt, 64, 0, false);
+	return CHECK(!err, "batch: %d", err) && test_batch_check(env, 64);
+}
+
+/* A 16-slot ring takes 200 descriptors in batches of 10. */
+static bool test_wrap(struct test_env *env)
+{
+	struct sdxi_cxt *cxt = sdxi_cxt_create(env->fn, TEST_SMALL_RING);
+	bool ok = false;
+	int err, i;
+
+	if (!CHECK(!IS_ERR(cxt), "create: %ld", PTR_ERR(cxt)))
+		return false;
+	err = sdxi_cxt_start(cxt);
+	if (!CHECK(!err, "start: %d", err))
+		goto out;
+	memset(env->buf.dst, 0, TEST_BUF_SIZE);
+	for (i = 0; i < 20; i++) {
+		err = test_batch_submit(env, cxt, 10, i * 10, false);
+		if (!CHECK(!err, "batch %d: %d", i, err))
+			goto out;
+	}
+	ok = test_batch_check(env, 200);
+	/* More than a ring's worth at once is refused. */
+	ok &= CHECK(test_batch_submit(env, cxt, TEST_SMALL_RING + 1, 0,
+				      false) == -EINVAL, "oversized batch");
+out:
+	sdxi_cxt_destroy(cxt);
+	return ok;
+}
+
+static bool test_intr(struct test_env *env, struct sdxi_cxt *cxt)
+{
+	struct sdxi_cxt_stats st;
+	int err;
+
+	sdxi_cxt_stats(cxt, &st);
+	memset(env->buf.dst, 0, TEST_BUF_SIZE);
+	err = test_batch_submit(env, cxt, 32, 0, true);
+	if (!CHECK(!err, "batch with intr: %d", err))
+		return false;
+	err = sdxi_cxt_wait_irq(cxt, st.irqs, TEST_TIMEOUT_MS);
+	return CHECK(!err, "no interrupt: %d", err) &&
+	       test_batch_check(env, 32);
+}
+
+/* An operation group the function does not offer (Atomic, 0x003). */
+static bool test_error(struct test_env *env, struct sdxi_cxt *cxt)
+{
+	struct sdxi_cxt_stats before, after;
+	struct sdxi_ring_resv resv;
+	struct sdxi_desc *desc;
+	int err;
+
+	sdxi_cxt_stats(cxt, &before);
+	err = sdxi_cxt_reserve(cxt, 1, &resv);
+	if (!CHECK(!err, "reserve: %d", err))
+		return false;
+	desc = sdxi_cxt_desc(cxt, resv.index);
+	sdxi_encode_nop(desc, 0);
+	desc->opcode = cpu_to_le32(FIELD_PREP(SDXI_DSC_TYPE, 0x003) |
+				   FIELD_PREP(SDXI_DSC_SUBTYPE, 0x01));
+	sdxi_cxt_submit(cxt, &resv, &env->cmpl);
+	err = sdxi_cmpl_wait(&env->cmpl, TEST_TIMEOUT_MS);
+	if (!CHECK(err == -EIO, "bad descriptor: %d, want -EIO", err))
+		return false;
+	if (!CHECK(sdxi_cxt_state(cxt) == SDXI_CXT_ERR_FN,
+		   "state %u after error", sdxi_cxt_state(cxt)))
+		return false;
+	sdxi_cxt_stats(cxt, &after);
+	if (!CHECK(after.errors == before.errors + 1,
+		   "errors %llu -> %llu", before.errors, after.errors) ||
+	    !CHECK(after.last_err_index == resv.index,
+		   "error at %llu, want %llu", after.last_err_index,
+		   resv.index))
+		return false;
+	pr_info("error reported: class %u at descriptor %llu\n",
+		after.last_err_class, after.last_err_index);
+	err = sdxi_cxt_start(cxt);
+	if (!CHECK(!err, "restart: %d", err))
+		return false;
+	return test_copy_one(env, cxt, 0, 0, 4096);
+}
+
+/* Work published while a context is stopped runs when it starts again. */
+static bool test_stop_start(struct test_env *env, struct sdxi_cxt *cxt)
+{
+	struct sdxi_copy copy = {
+		.src = env->buf.src_dma,
+		.dst = env->buf.dst_dma,
+		.len = 8192,
+	};
+	struct sdxi_ring_resv resv;
+	int err;
+
+	err = sdxi_cxt_stop(cxt);
+	if (!CHECK(!err, "stop: %d", err) ||
+	    !CHECK(sdxi_cxt_state(cxt) == SDXI_CXT_STOP_SW, "state %u",
+		   sdxi_cxt_state(cxt)))
+		return false;
+	memset(env->buf.dst, 0, TEST_BUF_SIZE);
+	err = sdxi_cxt_reserve(cxt, 1, &resv);
+	if (!CHECK(!err, "reserve: %d", err))
+		return false;
+	sdxi_encode_copy(sdxi_cxt_desc(cxt, resv.index), 0, &copy);
+	sdxi_cxt_submit(cxt, &resv, &env->cmpl);
+	msleep(20);
+	if (!CHECK(sdxi_cmpl_poll(&env->cmpl) == -EBUSY,
+		   "a stopped context ran"))
+		return false;
+	err = sdxi_cxt_start(cxt);
+	if (!CHECK(!err, "start: %d", err))
+		return false;
+	err = sdxi_cmpl_wait(&env->cmpl, TEST_TIMEOUT_MS);
+	return CHECK(!err, "copy after start: %d", err) &&
+	       CHECK(!memcmp(env->buf.dst, env->buf.src, 8192),
+		     "copy after start differs");
+}
+
+#define RUN(expr)							\
+	do {								\
+		if (expr) {						\
+			passed++;					\
+		} else {						\
+			failed++;					\
+			pr_err("FAIL: %s\n", #expr);			\
+		}							\
+	} while (0)
+
+static void test_contexts(struct test_env *env)
+{
+	struct sdxi_cxt *a, *b;
+	int err;
+
+	a = sdxi_cxt_create(env->fn, TEST_RING_ENTRIES);
+	b = sdxi_cxt_create(env->fn, TEST_RING_ENTRIES);
+	if (IS_ERR(a) || IS_ERR(b)) {
+		failed++;
+		pr_err("FAIL: create contexts: %ld %ld\n", PTR_ERR(a),
+		       PTR_ERR(b));
+		goto out;
+	}
+	err = sdxi_cxt_start(a);
+	if (!err)
+		err = sdxi_cxt_start(b);
+	RUN(CHECK(!err, "start: %d", err) &&
+	    CHECK(sdxi_cxt_id(a) != sdxi_cxt_id(b), "same id"));
+	if (err)
+		goto out;
+	RUN(test_copies(env, a));
+	RUN(test_copies(env, b));
+	RUN(test_batch(env, a));
+	RUN(test_wrap(env));
+	RUN(test_intr(env, b));
+	RUN(test_error(env, a));
+	RUN(test_stop_start(env, b));
+	RUN(CHECK(!sdxi_fn_sync(env->fn), "sync"));
+out:
+	if (!IS_ERR(b))
+		sdxi_cxt_destroy(b);
+	if (!IS_ERR(a))
+		sdxi_cxt_destroy(a);
+}
+
+static int __init test_sdxi_fn_init(void)
+{
+	struct test_env env = { };
+	int err;
+
+	env.fn = sdxi_model_front_fn();
+	if (!env.fn) {
+		pr_err("no SDXI model bound: load sdxi_model_front first\n");
+		return -ENODEV;
+	}
+	env.dev = sdxi_fn_device(env.fn);
+	RUN(CHECK(sdxi_fn_gsv(env.fn) == SDXI_GSV_ACTIVE, "GSV %u",
+		  sdxi_fn_gsv(env.fn)));
+	if (test_buf_alloc(&env) || sdxi_cmpl_alloc(env.fn, &env.cmpl)) {
+		err = -ENOMEM;
+		goto out;
+	}
+
+	test_contexts(&env);
+
+	sdxi_fn_stop(env.fn);
+	RUN(CHECK(sdxi_fn_gsv(env.fn) == SDXI_GSV_STOP, "GSV %u after stop",
+		  sdxi_fn_gsv(env.fn)));
+	err = sdxi_fn_start(env.fn);
+	RUN(CHECK(!err, "re-bring-up: %d", err) &&
+	    CHECK(sdxi_fn_gsv(env.fn) == SDXI_GSV_ACTIVE, "GSV %u",
+		  sdxi_fn_gsv(env.fn)));
+	if (!err) {
+		struct sdxi_cxt *cxt = sdxi_cxt_create(env.fn,
+						       TEST_RING_ENTRIES);
+
+		RUN(!IS_ERR(cxt) && !sdxi_cxt_start(cxt) &&
+		    test_copy_one(&env, cxt, 1, 2, 100000));
+		if (!IS_ERR(cxt))
+			sdxi_cxt_destroy(cxt);
+	}
+	err = 0;
+out:
+	sdxi_cmpl_free(env.fn, &env.cmpl);
+	test_buf_free(&env);
+	pr_info("%u passed, %u failed\n", passed, failed);
+	if (err)
+		return err;
+	return failed ? -EINVAL : 0;
+}
+
+static void __exit test_sdxi_fn_exit(void)
+{
+}
+
+module_init(test_sdxi_fn_init);
+module_exit(test_sdxi_fn_exit);
+
+MODULE_DESCRIPTION("Tests of the SDXI core on the functional model");
+MODULE_LICENSE("GPL");
