@@ -52,6 +52,7 @@ struct sdxi_cxt_mem {
 struct sdxi_cxt {
 	struct sdxi_fn *fn;
 	u16 id;
+	u32 opb;
 	struct sdxi_cxt_mem mem;
 	struct sdxi_ring ring;
 	spinlock_t lock;	/* serialises reservations */
@@ -237,7 +238,7 @@ static void sdxi_cxt_publish(struct sdxi_cxt *cxt, u32 state)
 	l1->misc0 = cpu_to_le32(FIELD_PREP(SDXI_L1_ENT_MAX_BUFFER,
 					   FIELD_GET(SDXI_CAP1_MAX_BUFFER,
 						     fn->cap1)));
-	l1->opb_000_enb = cpu_to_le32(fn->opb);
+	l1->opb_000_enb = cpu_to_le32(cxt->opb);
 	dma_wmb();
 	WRITE_ONCE(l1->cxt_ctl_ptr,
 		   cpu_to_le64((mem->ctl_dma & SDXI_L1_ENT_CXT_CTL_PTR) |
@@ -398,6 +399,7 @@ int sdxi_fn_start(struct sdxi_fn *fn)
 
 	admin->fn = fn;
 	admin->id = SDXI_ADMIN_CXT_NUM;
+	admin->opb = fn->opb;
 	admin->db = fn->db;
 	spin_lock_init(&admin->lock);
 	init_waitqueue_head(&admin->irq_wait);
@@ -636,7 +638,8 @@ EXPORT_SYMBOL_GPL(sdxi_fn_sync);
 /**
  * sdxi_cxt_create() - a client context with its own ring, not started
  * @fn: the active function
- * @entries: ring size in descriptors, 1 to the function's maximum
+ * @entries: ring size in descriptors, SDXI_RING_MIN_ENTRIES to the
+ *	function's maximum
  *
  * Return: the context, or an ERR_PTR(): -EINVAL, -ENOSPC when all context
  * numbers are taken, -ENOMEM.
@@ -650,12 +653,13 @@ struct sdxi_cxt *sdxi_cxt_create(struct sdxi_fn *fn, u32 entries)
 
 	if (!fn->active)
 		return ERR_PTR(-ENODEV);
-	if (!entries || entries > fn->max_ring)
+	if (entries < SDXI_RING_MIN_ENTRIES || entries > fn->max_ring)
 		return ERR_PTR(-EINVAL);
 	cxt = kzalloc(sizeof(*cxt), GFP_KERNEL);
 	if (!cxt)
 		return ERR_PTR(-ENOMEM);
 	cxt->fn = fn;
+	cxt->opb = fn->opb & ~SDXI_OPB_000(SDXI_DSC_TYPE_ADMIN);
 	spin_lock_init(&cxt->lock);
 	init_waitqueue_head(&cxt->irq_wait);
 	err = sdxi_cxt_mem_alloc(fn, &cxt->mem, entries);
@@ -686,6 +690,33 @@ free:
 	return ERR_PTR(err);
 }
 EXPORT_SYMBOL_GPL(sdxi_cxt_create);
+
+/**
+ * sdxi_cxt_set_groups() - the operation groups a stopped context may use
+ * @cxt: the context, stopped
+ * @opb: an OPB_000 map (SDXI_OPB_000() of each group)
+ *
+ * Groups the function does not offer, and Admin, are left out.  The new
+ * L1 entry is followed by a Sync, so no stale copy of it stays cached.
+ *
+ * Return: 0, -EBUSY for a context not stopped, or as
+ * sdxi_fn_sync().
+ */
+int sdxi_cxt_set_groups(struct sdxi_cxt *cxt, u32 opb)
+{
+	struct sdxi_fn *fn = cxt->fn;
+
+	u32 state = sdxi_cxt_state(cxt);
+
+	if (state != SDXI_CXT_STOP_SW && state != SDXI_CXT_STOP_FN &&
+	    state != SDXI_CXT_ERR_FN)
+		return -EBUSY;
+	cxt->opb = opb & fn->opb & ~SDXI_OPB_000(SDXI_DSC_TYPE_ADMIN);
+	WRITE_ONCE(fn->l1[cxt->id].opb_000_enb, cpu_to_le32(cxt->opb));
+	dma_wmb();
+	return sdxi_fn_sync(fn);
+}
+EXPORT_SYMBOL_GPL(sdxi_cxt_set_groups);
 
 /**
  * sdxi_cxt_state() - a context's state as the function reports it

@@ -125,6 +125,7 @@ struct sdxi_cxt *sdxi_cxt_create(struct sdxi_fn *fn, u32 entries);
 void sdxi_cxt_destroy(struct sdxi_cxt *cxt);
 int sdxi_cxt_start(struct sdxi_cxt *cxt);
 int sdxi_cxt_stop(struct sdxi_cxt *cxt);
+int sdxi_cxt_set_groups(struct sdxi_cxt *cxt, u32 opb);
 u16 sdxi_cxt_id(const struct sdxi_cxt *cxt);
 u16 sdxi_cxt_intr_akey(const struct sdxi_cxt *cxt);
 u32 sdxi_cxt_state(struct sdxi_cxt *cxt);

@@ -359,6 +359,9 @@ enum sdxi_gsv {
 #define SDXI_CAP1_MAX_CXT		GENMASK_ULL(31, 16)
 #define SDXI_CAP1_OPB_000_CAP		GENMASK_ULL(63, 32)
 
+/* An OPB_000 map (CAP1, CTL2, L1 entry) has bit n for operation group n. */
+#define SDXI_OPB_000(type)		BIT(type)
+
 #define SDXI_VERSION_MINOR		GENMASK_ULL(7, 0)
 #define SDXI_VERSION_MAJOR		GENMASK_ULL(23, 16)
 

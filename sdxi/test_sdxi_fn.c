@@ -22,7 +22,6 @@
 #define TEST_TIMEOUT_MS		5000
 #define TEST_BUF_SIZE		(SZ_1M + 2 * PAGE_SIZE)
 #define TEST_RING_ENTRIES	1024
-#define TEST_SMALL_RING		16
 
 static unsigned int passed, failed;
 
@@ -178,27 +177,36 @@ static bool test_batch(struct test_env *env, struct sdxi_cxt *cxt)
 	return CHECK(!err, "batch: %d", err) && test_batch_check(env, 64);
 }
 
-/* A 16-slot ring takes 200 descriptors in batches of 10. */
+/*
+ * The smallest ring takes 2500 descriptors in batches of 100: its indexes
+ * wrap twice.  A smaller ring, or a batch larger than the ring, is refused.
+ */
 static bool test_wrap(struct test_env *env)
 {
-	struct sdxi_cxt *cxt = sdxi_cxt_create(env->fn, TEST_SMALL_RING);
+	struct sdxi_cxt *cxt;
 	bool ok = false;
 	int err, i;
 
+	cxt = sdxi_cxt_create(env->fn, SDXI_RING_MIN_ENTRIES - 1);
+	if (!CHECK(PTR_ERR(cxt) == -EINVAL, "small ring: %ld", PTR_ERR(cxt))) {
+		if (!IS_ERR(cxt))
+			sdxi_cxt_destroy(cxt);
+		return false;
+	}
+	cxt = sdxi_cxt_create(env->fn, SDXI_RING_MIN_ENTRIES);
 	if (!CHECK(!IS_ERR(cxt), "create: %ld", PTR_ERR(cxt)))
 		return false;
 	err = sdxi_cxt_start(cxt);
 	if (!CHECK(!err, "start: %d", err))
 		goto out;
 	memset(env->buf.dst, 0, TEST_BUF_SIZE);
-	for (i = 0; i < 20; i++) {
-		err = test_batch_submit(env, cxt, 10, i * 10, false);
+	for (i = 0; i < 25; i++) {
+		err = test_batch_submit(env, cxt, 100, i * 100, false);
 		if (!CHECK(!err, "batch %d: %d", i, err))
 			goto out;
 	}
-	ok = test_batch_check(env, 200);
-	/* More than a ring's worth at once is refused. */
-	ok &= CHECK(test_batch_submit(env, cxt, TEST_SMALL_RING + 1, 0,
+	ok = test_batch_check(env, 2500);
+	ok &= CHECK(test_batch_submit(env, cxt, SDXI_RING_MIN_ENTRIES + 1, 0,
 				      false) == -EINVAL, "oversized batch");
 out:
 	sdxi_cxt_destroy(cxt);
@@ -256,6 +264,57 @@ static bool test_error(struct test_env *env, struct sdxi_cxt *cxt)
 	if (!CHECK(!err, "restart: %d", err))
 		return false;
 	return test_copy_one(env, cxt, 0, 0, 4096);
+}
+
+/* Copies on a context whose L1 entry enables only the Intr group. */
+static bool test_disabled_group(struct test_env *env)
+{
+	struct sdxi_copy copy = {
+		.src = env->buf.src_dma,
+		.dst = env->buf.dst_dma,
+		.len = 512,
+	};
+	struct sdxi_cxt_stats st;
+	struct sdxi_ring_resv resv;
+	struct sdxi_cxt *cxt;
+	bool ok = false;
+	int err;
+
+	cxt = sdxi_cxt_create(env->fn, SDXI_RING_MIN_ENTRIES);
+	if (!CHECK(!IS_ERR(cxt), "create: %ld", PTR_ERR(cxt)))
+		return false;
+	err = sdxi_cxt_set_groups(cxt, SDXI_OPB_000(SDXI_DSC_TYPE_INTR));
+	if (!CHECK(!err, "set groups: %d", err))
+		goto out;
+	err = sdxi_cxt_start(cxt);
+	if (!CHECK(!err, "start: %d", err))
+		goto out;
+	err = sdxi_cxt_reserve(cxt, 1, &resv);
+	if (!CHECK(!err, "reserve: %d", err))
+		goto out;
+	sdxi_encode_copy(sdxi_cxt_desc(cxt, resv.index), 0, &copy);
+	sdxi_cxt_submit(cxt, &resv, &env->cmpl);
+	err = sdxi_cmpl_wait(&env->cmpl, TEST_TIMEOUT_MS);
+	if (!CHECK(err == -EIO, "copy in a disabled group: %d", err) ||
+	    !CHECK(sdxi_cxt_state(cxt) == SDXI_CXT_ERR_FN, "state %u",
+		   sdxi_cxt_state(cxt)))
+		goto out;
+	sdxi_cxt_stats(cxt, &st);
+	if (!CHECK(st.errors == 1 && st.last_err_index == resv.index,
+		   "%llu errors, last at %llu", st.errors, st.last_err_index))
+		goto out;
+	pr_info("disabled group reported: class %u at descriptor %llu\n",
+		st.last_err_class, st.last_err_index);
+	err = sdxi_cxt_set_groups(cxt, U32_MAX);
+	if (!CHECK(!err, "set groups: %d", err))
+		goto out;
+	err = sdxi_cxt_start(cxt);
+	if (!CHECK(!err, "restart: %d", err))
+		goto out;
+	ok = test_copy_one(env, cxt, 9, 3, 5000);
+out:
+	sdxi_cxt_destroy(cxt);
+	return ok;
 }
 
 /* Work published while a context is stopped runs when it starts again. */
@@ -329,6 +388,7 @@ static void test_contexts(struct test_env *env)
 	RUN(test_wrap(env));
 	RUN(test_intr(env, b));
 	RUN(test_error(env, a));
+	RUN(test_disabled_group(env));
 	RUN(test_stop_start(env, b));
 	RUN(CHECK(!sdxi_fn_sync(env->fn), "sync"));
 out:
