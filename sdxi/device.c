@@ -89,6 +89,8 @@ struct sdxi_fn {
 	struct sdxi_cxt *cxt[SDXI_L1_TABLE_ENTRIES];
 	spinlock_t err_lock;		/* the error log's read side */
 	u64 unclaimed_errors;
+	u64 err_sts;
+	atomic64_t err_irqs;
 };
 
 static u64 sdxi_read(struct sdxi_fn *fn, unsigned int reg)
@@ -418,6 +420,7 @@ int sdxi_fn_start(struct sdxi_fn *fn)
 		   (fn->errlog_dma & SDXI_ERR_CFG_PTR) |
 		   FIELD_PREP(SDXI_ERR_CFG_SZ, 0) | SDXI_ERR_CFG_EN);
 	sdxi_write(fn, SDXI_MMIO_ERR_RD, 0);
+	fn->err_sts = 0;
 	sdxi_write(fn, SDXI_MMIO_ERR_CTL, SDXI_ERR_CTL_EN);
 
 	sdxi_write(fn, SDXI_MMIO_CTL0,
@@ -949,13 +952,27 @@ unsigned int sdxi_fn_drain_errlog(struct sdxi_fn *fn)
 		cxt->last_err_index = index;
 	}
 	sdxi_write(fn, SDXI_MMIO_ERR_RD, rd);
-	if (sts & SDXI_ERR_STS_OVF)
-		dev_err_ratelimited(fn->dev, "error log overflowed\n");
+	/* ERR_STS stays set until reset: report what is new in it. */
+	if (sts & ~fn->err_sts & SDXI_ERR_STS_OVF)
+		dev_err(fn->dev, "error log overflowed\n");
+	fn->err_sts = sts;
 out:
 	spin_unlock_irqrestore(&fn->err_lock, flags);
 	return n;
 }
 EXPORT_SYMBOL_GPL(sdxi_fn_drain_errlog);
+
+/**
+ * sdxi_fn_err_irqs() - how many error interrupts a function has raised
+ * @fn: the function
+ *
+ * Return: the count since sdxi_fn_create().
+ */
+u64 sdxi_fn_err_irqs(struct sdxi_fn *fn)
+{
+	return atomic64_read(&fn->err_irqs);
+}
+EXPORT_SYMBOL_GPL(sdxi_fn_err_irqs);
 
 /**
  * sdxi_fn_irq() - a front's interrupt, forwarded
@@ -970,6 +987,7 @@ void sdxi_fn_irq(struct sdxi_fn *fn, unsigned int vector)
 	unsigned long flags;
 
 	if (vector == SDXI_ERR_VECTOR) {
+		atomic64_inc(&fn->err_irqs);
 		sdxi_fn_drain_errlog(fn);
 		return;
 	}

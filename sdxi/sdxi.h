@@ -119,6 +119,7 @@ struct device *sdxi_fn_device(struct sdxi_fn *fn);
 u32 sdxi_fn_gsv(struct sdxi_fn *fn);
 void sdxi_fn_irq(struct sdxi_fn *fn, unsigned int vector);
 unsigned int sdxi_fn_drain_errlog(struct sdxi_fn *fn);
+u64 sdxi_fn_err_irqs(struct sdxi_fn *fn);
 int sdxi_fn_sync(struct sdxi_fn *fn);
 
 struct sdxi_cxt *sdxi_cxt_create(struct sdxi_fn *fn, u32 entries);

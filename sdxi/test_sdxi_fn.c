@@ -10,6 +10,7 @@
 #include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
+#include <linux/jiffies.h>
 #include <linux/module.h>
 #include <linux/random.h>
 #include <linux/sizes.h>
@@ -236,6 +237,9 @@ static bool test_error(struct test_env *env, struct sdxi_cxt *cxt)
 	struct sdxi_desc *desc;
 	int err;
 
+	u64 err_irqs = sdxi_fn_err_irqs(env->fn);
+	unsigned long end;
+
 	sdxi_cxt_stats(cxt, &before);
 	err = sdxi_cxt_reserve(cxt, 1, &resv);
 	if (!CHECK(!err, "reserve: %d", err))
@@ -250,6 +254,12 @@ static bool test_error(struct test_env *env, struct sdxi_cxt *cxt)
 		return false;
 	if (!CHECK(sdxi_cxt_state(cxt) == SDXI_CXT_ERR_FN,
 		   "state %u after error", sdxi_cxt_state(cxt)))
+		return false;
+	end = jiffies + msecs_to_jiffies(TEST_TIMEOUT_MS);
+	while (sdxi_fn_err_irqs(env->fn) == err_irqs &&
+	       time_before(jiffies, end))
+		usleep_range(100, 200);
+	if (!CHECK(sdxi_fn_err_irqs(env->fn) > err_irqs, "no error interrupt"))
 		return false;
 	sdxi_cxt_stats(cxt, &after);
 	if (!CHECK(after.errors == before.errors + 1,
