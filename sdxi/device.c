@@ -448,7 +448,9 @@ EXPORT_SYMBOL_GPL(sdxi_fn_start);
 
 /**
  * sdxi_fn_stop() - stop and reset an active function, free its tables
- * @fn: the function; its client contexts are destroyed already
+ * @fn: the function
+ *
+ * Client contexts still there run no more; sdxi_cxt_destroy() frees them.
  */
 void sdxi_fn_stop(struct sdxi_fn *fn)
 {
@@ -850,12 +852,17 @@ void sdxi_cxt_destroy(struct sdxi_cxt *cxt)
 	if (!cxt)
 		return;
 	fn = cxt->fn;
-	if (sdxi_cxt_stop(cxt))
-		dev_warn(fn->dev, "context %u did not stop\n", cxt->id);
-	sdxi_cxt_unpublish(cxt);
-	/* The function may have cached the entry: a Sync drops it. */
-	if (fn->active && sdxi_fn_sync(fn))
-		dev_warn(fn->dev, "sync after context %u failed\n", cxt->id);
+	/* A function stopped meanwhile has let go of its tables already. */
+	if (fn->active) {
+		if (sdxi_cxt_stop(cxt))
+			dev_warn(fn->dev, "context %u did not stop\n",
+				 cxt->id);
+		sdxi_cxt_unpublish(cxt);
+		/* The function may have cached the entry: a Sync drops it. */
+		if (sdxi_fn_sync(fn))
+			dev_warn(fn->dev, "sync after context %u failed\n",
+				 cxt->id);
+	}
 	spin_lock_irq(&fn->err_lock);
 	spin_lock(&fn->cxt_lock);
 	fn->cxt[cxt->id] = NULL;

@@ -7,10 +7,12 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitfield.h>
+#include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
 #include <linux/jiffies.h>
+#include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/random.h>
 #include <linux/sizes.h>
@@ -362,6 +364,83 @@ static bool test_stop_start(struct test_env *env, struct sdxi_cxt *cxt)
 		     "copy after start differs");
 }
 
+#define TEST_THREADS		4
+#define TEST_THREAD_COPIES	100
+#define TEST_THREAD_LEN		1024
+
+struct test_thread {
+	struct test_env *env;
+	struct sdxi_cxt *cxt;
+	unsigned int nr;
+	struct sdxi_cmpl cmpl;
+	int err;
+	struct completion done;
+};
+
+/* Each thread copies its own stripe, one descriptor per doorbell. */
+static int test_thread_fn(void *data)
+{
+	struct test_thread *t = data;
+	struct test_buf *b = &t->env->buf;
+	unsigned int i;
+
+	for (i = 0; i < TEST_THREAD_COPIES && !t->err; i++) {
+		size_t off = ((size_t)i * TEST_THREADS + t->nr) *
+			     TEST_THREAD_LEN;
+		struct sdxi_copy copy = {
+			.src = b->src_dma + off,
+			.dst = b->dst_dma + off,
+			.len = TEST_THREAD_LEN,
+		};
+		struct sdxi_ring_resv resv;
+
+		t->err = sdxi_cxt_reserve(t->cxt, 1, &resv);
+		if (t->err)
+			break;
+		sdxi_encode_copy(sdxi_cxt_desc(t->cxt, resv.index), 0, &copy);
+		t->err = sdxi_cxt_submit(t->cxt, &resv, &t->cmpl) ?:
+			 sdxi_cmpl_wait(&t->cmpl, TEST_TIMEOUT_MS);
+	}
+	complete(&t->done);
+	return 0;
+}
+
+static bool test_concurrent(struct test_env *env, struct sdxi_cxt *cxt)
+{
+	struct test_thread t[TEST_THREADS] = { };
+	bool ok = true;
+	int i;
+
+	memset(env->buf.dst, 0, TEST_BUF_SIZE);
+	for (i = 0; i < TEST_THREADS; i++) {
+		struct task_struct *task;
+
+		t[i].env = env;
+		t[i].cxt = cxt;
+		t[i].nr = i;
+		init_completion(&t[i].done);
+		t[i].err = sdxi_cmpl_alloc(env->fn, &t[i].cmpl);
+		if (t[i].err) {
+			complete(&t[i].done);
+			continue;
+		}
+		task = kthread_run(test_thread_fn, &t[i], "test_sdxi_fn/%d", i);
+		if (IS_ERR(task)) {
+			t[i].err = PTR_ERR(task);
+			complete(&t[i].done);
+		}
+	}
+	for (i = 0; i < TEST_THREADS; i++) {
+		wait_for_completion(&t[i].done);
+		ok &= CHECK(!t[i].err, "thread %d: %d", i, t[i].err);
+		sdxi_cmpl_free(env->fn, &t[i].cmpl);
+	}
+	return ok && CHECK(!memcmp(env->buf.dst, env->buf.src,
+				   TEST_THREADS * TEST_THREAD_COPIES *
+				   TEST_THREAD_LEN),
+			   "concurrent copies differ");
+}
+
 #define RUN(expr)							\
 	do {								\
 		if (expr) {						\
@@ -396,6 +475,7 @@ static void test_contexts(struct test_env *env)
 	RUN(test_copies(env, b));
 	RUN(test_batch(env, a));
 	RUN(test_wrap(env));
+	RUN(test_concurrent(env, a));
 	RUN(test_intr(env, b));
 	RUN(test_error(env, a));
 	RUN(test_disabled_group(env));
