@@ -936,12 +936,25 @@ unsigned int sdxi_fn_drain_errlog(struct sdxi_fn *fn)
 	/* Entries are read only after the count that covers them. */
 	dma_rmb();
 	for (; rd < wr; rd++, n++) {
-		const struct sdxi_errlog_ent *ent =
+		struct sdxi_errlog_ent *ent =
 			&fn->errlog[rd % SDXI_ERRLOG_ENTRIES];
-		u16 id = le16_to_cpu(READ_ONCE(ent->cxt_num));
-		u16 class = le16_to_cpu(READ_ONCE(ent->err_class));
-		u64 index = le64_to_cpu(READ_ONCE(ent->dsc_index));
+		u16 id, class;
+		u64 index;
 		struct sdxi_cxt *cxt = NULL;
+
+		/* Counted but not yet valid: the next drain takes it. */
+		if (!(le32_to_cpu(READ_ONCE(ent->opcode)) & SDXI_ERRLOG_VL)) {
+			dev_warn_ratelimited(fn->dev,
+					     "error log entry %llu of %llu counted before it is valid\n",
+					     rd, wr);
+			break;
+		}
+		dma_rmb();
+		id = le16_to_cpu(READ_ONCE(ent->cxt_num));
+		class = le16_to_cpu(READ_ONCE(ent->err_class));
+		index = le64_to_cpu(READ_ONCE(ent->dsc_index));
+		/* The slot's next lap must not look valid early. */
+		WRITE_ONCE(ent->opcode, 0);
 
 		if (id == SDXI_ADMIN_CXT_NUM)
 			cxt = &fn->admin;

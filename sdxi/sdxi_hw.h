@@ -121,6 +121,8 @@ struct sdxi_errlog_ent {
 	__le32 vendor[4];
 };
 
+#define SDXI_ERRLOG_VL			BIT(0)
+
 /* CST_BLK: completion status block; software arms it, the function signals. */
 struct sdxi_cst_blk {
 	__le64 signal;

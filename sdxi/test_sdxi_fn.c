@@ -231,6 +231,22 @@ static bool test_intr(struct test_env *env, struct sdxi_cxt *cxt)
 	       test_batch_check(env, 32);
 }
 
+/*
+ * The completion block may signal an error before CXT_STS shows it (see
+ * Documentation/sdxi.rst): wait for the state.
+ */
+static int test_wait_state(struct sdxi_cxt *cxt, u32 state)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(TEST_TIMEOUT_MS);
+
+	while (sdxi_cxt_state(cxt) != state) {
+		if (time_after(jiffies, end))
+			return -ETIMEDOUT;
+		usleep_range(50, 100);
+	}
+	return 0;
+}
+
 /* An operation group the function does not offer (Atomic, 0x003). */
 static bool test_error(struct test_env *env, struct sdxi_cxt *cxt)
 {
@@ -254,7 +270,7 @@ static bool test_error(struct test_env *env, struct sdxi_cxt *cxt)
 	err = sdxi_cmpl_wait(&env->cmpl, TEST_TIMEOUT_MS);
 	if (!CHECK(err == -EIO, "bad descriptor: %d, want -EIO", err))
 		return false;
-	if (!CHECK(sdxi_cxt_state(cxt) == SDXI_CXT_ERR_FN,
+	if (!CHECK(!test_wait_state(cxt, SDXI_CXT_ERR_FN),
 		   "state %u after error", sdxi_cxt_state(cxt)))
 		return false;
 	end = jiffies + msecs_to_jiffies(TEST_TIMEOUT_MS);
@@ -308,7 +324,7 @@ static bool test_disabled_group(struct test_env *env)
 	sdxi_cxt_submit(cxt, &resv, &env->cmpl);
 	err = sdxi_cmpl_wait(&env->cmpl, TEST_TIMEOUT_MS);
 	if (!CHECK(err == -EIO, "copy in a disabled group: %d", err) ||
-	    !CHECK(sdxi_cxt_state(cxt) == SDXI_CXT_ERR_FN, "state %u",
+	    !CHECK(!test_wait_state(cxt, SDXI_CXT_ERR_FN), "state %u",
 		   sdxi_cxt_state(cxt)))
 		goto out;
 	sdxi_cxt_stats(cxt, &st);
