@@ -419,8 +419,6 @@ int sdxi_fn_start(struct sdxi_fn *fn)
 	sdxi_write(fn, SDXI_MMIO_ERR_CFG,
 		   (fn->errlog_dma & SDXI_ERR_CFG_PTR) |
 		   FIELD_PREP(SDXI_ERR_CFG_SZ, 0) | SDXI_ERR_CFG_EN);
-	sdxi_write(fn, SDXI_MMIO_ERR_RD, 0);
-	fn->err_sts = 0;
 	sdxi_write(fn, SDXI_MMIO_ERR_CTL, SDXI_ERR_CTL_EN);
 
 	sdxi_write(fn, SDXI_MMIO_CTL0,
@@ -431,6 +429,16 @@ int sdxi_fn_start(struct sdxi_fn *fn)
 		dev_err(fn->dev, "activation: GSV %u\n", sdxi_fn_gsv(fn));
 		goto reset;
 	}
+	/*
+	 * Nothing in the new log yet: start reading where the function
+	 * writes.  Reset clears ERR_WRT, but a reset requested while the
+	 * function was already in STOP shows no transition to wait for, so
+	 * whether it happened is only known once the function is ACTIVE.
+	 */
+	spin_lock_irq(&fn->err_lock);
+	sdxi_write(fn, SDXI_MMIO_ERR_RD, sdxi_read(fn, SDXI_MMIO_ERR_WRT));
+	fn->err_sts = sdxi_read(fn, SDXI_MMIO_ERR_STS);
+	spin_unlock_irq(&fn->err_lock);
 	fn->active = true;
 	sdxi_cxt_doorbell(admin, 0);
 	return 0;

@@ -537,6 +537,8 @@ static int __init test_sdxi_fn_init(void)
 
 		RUN(!IS_ERR(cxt) && !sdxi_cxt_start(cxt) &&
 		    test_copy_one(&env, cxt, 1, 2, 100000));
+		/* Errors before the re-bring-up leave no stale log entries. */
+		RUN(!IS_ERR(cxt) && test_error(&env, cxt));
 		if (!IS_ERR(cxt))
 			sdxi_cxt_destroy(cxt);
 	}
