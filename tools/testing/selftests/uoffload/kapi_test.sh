@@ -15,7 +15,8 @@ stats=/sys/class/misc/uoffload/stats
 skip() { echo "kapi_test: SKIP: $*"; exit 4; }
 fail() { echo "kapi_test: FAIL: $*"; exit 1; }
 
-loaded() { grep -q "^$1 " /proc/modules; }
+# shellcheck source=uoff_lib.sh
+. "$(dirname "$0")/uoff_lib.sh"
 
 kernel_reqs() {
 	awk '$1 ~ /\.kernel_reqs$/ { sum += $2 } END { print sum + 0 }' "$stats"
@@ -47,14 +48,7 @@ echo "$log"
 
 # Split on purpose: the two numbers become $1 and $2.
 # shellcheck disable=SC2046
-set -- $(echo "$log" | awk '
-	/test_uoffload: [0-9]+ passed, [0-9]+ failed/ {
-		for (i = 2; i <= NF; i++) {
-			if ($i == "passed,") p = $(i - 1)
-			if ($i ~ /^failed/) f = $(i - 1)
-		}
-	}
-	END { if (p != "") print p, f }')
+set -- $(kmod_tally test_uoffload "$log")
 [ $# -eq 2 ] || fail "no 'test_uoffload: N passed, M failed' line in dmesg"
 passed=$1
 failed=$2

@@ -19,7 +19,8 @@ ko=$moddir/test_sdxi_fn.ko
 skip() { echo "sdxi_fn_test: SKIP: $*"; exit 4; }
 fail() { echo "sdxi_fn_test: FAIL: $*"; exit 1; }
 
-loaded() { grep -q "^$1 " /proc/modules; }
+# shellcheck source=uoff_lib.sh
+. "$(dirname "$0")/uoff_lib.sh"
 
 # Unloads, in reverse order, what this script loaded.
 ours=
@@ -69,18 +70,9 @@ if [ "$rc" -ne 0 ]; then
 	fail "insmod $ko: exit status $rc"
 fi
 
-# busybox insmod retries a failed finit_module() with init_module(), so a
-# module that refused to load may have run its tests twice: any run with
-# failures counts.  Split on purpose: the two numbers become $1 and $2.
+# Split on purpose: the two numbers become $1 and $2.
 # shellcheck disable=SC2046
-set -- $(echo "$log" | awk '
-	/test_sdxi_fn: [0-9]+ passed, [0-9]+ failed/ {
-		for (i = 2; i <= NF; i++) {
-			if ($i == "passed,") p = $(i - 1)
-			if ($i ~ /^failed/ && $(i - 1) > f) f = $(i - 1)
-		}
-	}
-	END { if (p != "") print p, f + 0 }')
+set -- $(kmod_tally test_sdxi_fn "$log")
 [ $# -eq 2 ] || { rmmod test_sdxi_fn; unload;
 	fail "no 'test_sdxi_fn: N passed, M failed' line in dmesg"; }
 passed=$1

@@ -15,7 +15,8 @@ ko=$moddir/test_sdxi_model.ko
 skip() { echo "sdxi_model_test: SKIP: $*"; exit 4; }
 fail() { echo "sdxi_model_test: FAIL: $*"; exit 1; }
 
-loaded() { grep -q "^$1 " /proc/modules; }
+# shellcheck source=uoff_lib.sh
+. "$(dirname "$0")/uoff_lib.sh"
 
 [ -f "$model" ] || skip "$model not found"
 [ -f "$ko" ] || skip "$ko not found"
@@ -47,14 +48,7 @@ fi
 
 # Split on purpose: the two numbers become $1 and $2.
 # shellcheck disable=SC2046
-set -- $(echo "$log" | awk '
-	/test_sdxi_model: [0-9]+ passed, [0-9]+ failed/ {
-		for (i = 2; i <= NF; i++) {
-			if ($i == "passed,") p = $(i - 1)
-			if ($i ~ /^failed/) f = $(i - 1)
-		}
-	}
-	END { if (p != "") print p, f }')
+set -- $(kmod_tally test_sdxi_model "$log")
 [ $# -eq 2 ] || fail "no 'test_sdxi_model: N passed, M failed' line in dmesg"
 passed=$1
 failed=$2
