@@ -159,6 +159,7 @@ struct sdxi_model {
 	sdxi_model_irq_fn irq_fn;
 	void *irq_data;
 	u64 last_gsr;
+	bool unreset;			/* stopped by STOP_SF/HD, not reset */
 	DECLARE_BITMAP(pending, MODEL_MAX_CXT + 1);
 };
 
@@ -346,11 +347,13 @@ static int cxt_state(struct model_cxt *c, u8 *state)
 }
 
 /*
- * Report an error: a log entry if the log is enabled and has room, ERR_STS,
- * the context stopped in ERR_FN if it got that far, and the error vector.
+ * Record an error: a log entry if the log is enabled and has room, ERR_STS,
+ * and the context stopped in ERR_FN if it got that far.  All of it is
+ * visible before the caller signals a completion block or raises the error
+ * vector: software waits on either and then reads the rest.
  */
-static void model_error(struct sdxi_model *m, struct model_cxt *c, u16 num,
-			u64 index, enum model_err err)
+static void model_error_record(struct sdxi_model *m, struct model_cxt *c,
+			       u16 num, u64 index, enum model_err err)
 {
 	u64 cfg = reg_read(m, REG_ERR_CFG);
 
@@ -379,8 +382,23 @@ static void model_error(struct sdxi_model *m, struct model_cxt *c, u16 num,
 	reg_set(m, REG_ERR_STS, ERR_STS_ERR);
 	if (c)
 		cxt_set_state(c, CXT_ERR_FN);
+	/* Log, ERR_STS and context state before any signal of the error. */
+	wmb();
+}
+
+/* The error vector, raised after the error is recorded and signalled. */
+static void model_error_raise(struct sdxi_model *m)
+{
 	if (reg_read(m, REG_CTL0) & CTL0_ERR_INTR_EN)
 		model_raise(m, SDXI_MODEL_ERR_VECTOR);
+}
+
+/* An error no completion block reports: record it, then raise it. */
+static void model_error(struct sdxi_model *m, struct model_cxt *c, u16 num,
+			u64 index, enum model_err err)
+{
+	model_error_record(m, c, num, index, err);
+	model_error_raise(m);
 }
 
 /* CXT_L2 -> L1 -> CXT_CTL, read afresh each time a context is served. */
@@ -644,10 +662,19 @@ static void model_run_cxt(struct sdxi_model *m, u16 num)
 		mem_read(c.ring + (ri % c.ring_sz) * DESC_SIZE, desc, DESC_SIZE);
 
 		err = model_exec(m, &c, desc);
-		if (model_complete(desc, err != MODEL_OK) && !err)
-			err = MODEL_ERR_ADDR;
 		if (err) {
-			model_error(m, &c, num, ri, err);
+			/*
+			 * Log entry, ERR_STS and ERR_FN first, the completion
+			 * block (ER) next, the error vector last: software
+			 * that sees ER finds everything else already done.
+			 */
+			model_error_record(m, &c, num, ri, err);
+			model_complete(desc, true);
+			model_error_raise(m);
+			return;
+		}
+		if (model_complete(desc, false)) {
+			model_error(m, &c, num, ri, MODEL_ERR_ADDR);
 			return;
 		}
 		/* The descriptor's effects are visible before its slot frees. */
@@ -657,7 +684,7 @@ static void model_run_cxt(struct sdxi_model *m, u16 num)
 	}
 }
 
-/* Reset: stopped, no errors, no doorbells, no pending work. */
+/* Reset: stopped, no errors, an empty log, no doorbells, no pending work. */
 static void model_reset(struct sdxi_model *m)
 {
 	unsigned int i;
@@ -665,10 +692,12 @@ static void model_reset(struct sdxi_model *m)
 	reg_write(m, REG_STS0, FIELD_PREP(STS0_GSV, GSV_STOP));
 	reg_write(m, REG_ERR_STS, 0);
 	reg_write(m, REG_ERR_WRT, 0);
+	reg_write(m, REG_ERR_RD, 0);
 	for (i = 0; i <= MODEL_MAX_CXT; i++)
 		WRITE_ONCE(*(u64 *)(m->doorbells + i * MODEL_DB_STRIDE),
 			   DB_IDLE);
 	bitmap_zero(m->pending, MODEL_MAX_CXT + 1);
+	m->unreset = false;
 }
 
 static u64 model_gsv(struct sdxi_model *m)
@@ -692,7 +721,21 @@ static void model_activate(struct sdxi_model *m)
 		model_raise(m, SDXI_MODEL_ERR_VECTOR);
 }
 
-/* Acts on a change of CTL0.GSR; a function in error leaves only by reset. */
+/*
+ * Acts on a change of CTL0.GSR; a function in error leaves only by reset.
+ *
+ * A real function latches every GSR write; the model's CTL0 is plain memory
+ * it can only sample, once per engine pass.  A write it does not sample is
+ * lost, and the one that matters is a RESET of a function already in GSV
+ * STOP (after a soft or hard stop): STOP shows no transition software can
+ * wait for, so software may write ACTIVE before the model has looked, and
+ * the model then sees STOP_SF/HD followed by ACTIVE.  It cannot tell that
+ * sequence from one without the RESET, so it assumes the RESET: activation
+ * from a stop that was not followed by a reset the model saw first does
+ * what reset does.  The model's answer to "when is a reset of a stopped
+ * function complete" is therefore "before the function next reads ACTIVE";
+ * resuming from a stop with the error log and ERR_STS kept is not offered.
+ */
 static void model_follow_gsr(struct sdxi_model *m)
 {
 	u64 gsr = FIELD_GET(CTL0_GSR, reg_read(m, REG_CTL0));
@@ -710,10 +753,15 @@ static void model_follow_gsr(struct sdxi_model *m)
 		if (gsv != GSV_ERROR)
 			reg_write(m, REG_STS0, FIELD_PREP(STS0_GSV, GSV_STOP));
 		bitmap_zero(m->pending, MODEL_MAX_CXT + 1);
+		m->unreset = true;
 		break;
 	case GSR_ACTIVE:
-		if (gsv == GSV_STOP)
-			model_activate(m);
+		if (gsv != GSV_STOP)
+			break;
+		/* A RESET may have come and gone unseen: do it now. */
+		if (m->unreset)
+			model_reset(m);
+		model_activate(m);
 		break;
 	}
 }

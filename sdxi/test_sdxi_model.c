@@ -53,6 +53,13 @@ static bool holds(bool cond)
 			   false, (cond));				\
 })
 
+/* Busy-polls for up to a second, for what must hold the moment it is seen. */
+#define SPIN_FOR(cond) ({						\
+	bool __ok;							\
+	!read_poll_timeout_atomic(holds, __ok, __ok, 0, USEC_PER_SEC,	\
+				  false, (cond));			\
+})
+
 /* Register offsets. */
 #define R_CTL0		0x00000
 #define R_CTL2		0x00010
@@ -626,6 +633,49 @@ static bool test_bad_address(void)
 	return !test_failed;
 }
 
+/*
+ * A function records an error before it signals it: the moment the failed
+ * descriptor's completion block reads done, with ER, the context is already
+ * in ERR_FN and the log entry and ERR_STS are there.  No waiting here.
+ */
+static bool test_error_order(void)
+{
+	u64 index;
+	u8 d[64];
+	u8 *ent;
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		index = t.widx[1];
+		desc_init(d, OP_BAD_SUBTYPE);
+		csb_arm(2, 1);
+		desc_csb(d, 2);
+		place(1, d, true);
+		ring_bell(1);
+		/* Spins, to read the rest as soon as the signal lands. */
+		if (!EXPECT(SPIN_FOR(csb_signal(2) == 0)))
+			return false;
+		/* Everything below is read after the signal, in this order. */
+		rmb();
+		EXPECT(csb_flags(2) & BIT(31));
+		EXPECT(cxt_state(1) == ST_ERR_FN);
+		EXPECT(reg(R_ERR_WRT) == reg(R_ERR_RD) + 1);
+		EXPECT((reg(R_ERR_STS) & 0x9) == 0x9);
+		ent = t.mem + M_LOG + (reg(R_ERR_RD) % 64) * 64;
+		EXPECT(get_le(ent, 0, 4) & 1);
+		EXPECT(get_le(ent, 6, 2) == 1);
+		EXPECT(get_le(ent, 8, 8) == index);
+		if (test_failed)
+			return false;
+		/* Recovers the context, as the error tests do. */
+		expect_error(index);
+		desc_init(d, OP_NOP);
+		if (!submit(1, d))
+			return false;
+	}
+	return !test_failed;
+}
+
 static bool test_ring_overrun(void)
 {
 	u64 index = t.widx[1];
@@ -712,6 +762,57 @@ static bool test_reset(void)
 	return !test_failed;
 }
 
+/*
+ * A reset of a stopped function shows no GSV transition, so software writes
+ * RESET and then ACTIVE back to back, as the driver does at a re-bring-up.
+ * Each time, the activated function starts from what reset leaves: an empty
+ * log (ERR_WRT and ERR_RD 0) and no ERR_STS, whatever the last run logged.
+ */
+static bool test_reset_activate(void)
+{
+	u64 index;
+	u8 d[64];
+	int i;
+
+	for (i = 0; i < 50; i++) {
+		reg_put(R_CTL0, 1 << 4 | 3);
+		if (!EXPECT(WAIT_FOR(gsv() == 2)))
+			return false;
+		if (!EXPECT(reg(R_ERR_WRT) == 0 && reg(R_ERR_RD) == 0 &&
+			    reg(R_ERR_STS) == 0))
+			return false;
+
+		/* One error, so that the log has something to lose. */
+		mem_put64(M_STS(1) + 8, t.widx[1]);
+		mem_put64(M_WIDX(1), t.widx[1]);
+		/* The read index is in place before the context runs. */
+		wmb();
+		t.mem[M_STS(1)] = ST_RUN;
+		index = t.widx[1];
+		desc_init(d, OP_BAD_SUBTYPE);
+		place(1, d, true);
+		ring_bell(1);
+		if (!EXPECT(WAIT_FOR(cxt_state(1) == ST_ERR_FN)))
+			return false;
+		EXPECT(reg(R_ERR_WRT) == 1);
+		EXPECT(read_index(1) == index);
+		reg_put(R_ERR_RD, 1);
+
+		/* Soft stop, then reset and activation with no wait between. */
+		reg_put(R_CTL0, 1 << 4 | 1);
+		if (!EXPECT(WAIT_FOR(gsv() == 0)))
+			return false;
+		reg_put(R_CTL0, 1 << 4 | 0);
+		if (!EXPECT(gsv() == 0))
+			return false;
+	}
+	/* Leaves the function reset and stopped. */
+	reg_put(R_CTL0, 0);
+	EXPECT(WAIT_FOR(gsv() == 0 && reg(R_ERR_WRT) == 0));
+	atomic_set(&t.err_irqs, 0);
+	return !test_failed;
+}
+
 static const struct {
 	const char *name;
 	bool (*fn)(void);
@@ -730,9 +831,11 @@ static const struct {
 	{ "invalid_desc", test_invalid_desc },
 	{ "disabled_group", test_disabled_group },
 	{ "bad_address", test_bad_address },
+	{ "error_order", test_error_order },
 	{ "ring_overrun", test_ring_overrun },
 	{ "cxt_stop", test_cxt_stop },
 	{ "reset", test_reset },
+	{ "reset_activate", test_reset_activate },
 };
 
 static int test_setup(void)
