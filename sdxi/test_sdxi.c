@@ -16,22 +16,7 @@
 #include <linux/string.h>
 
 #include "sdxi.h"
-
-static unsigned int passed, failed;
-
-static bool test_failed;
-
-/* Like KUnit's EXPECT: record, say where, and carry on; true if it held. */
-static bool expect(bool ok, const char *what, const char *func, int line)
-{
-	if (!ok) {
-		pr_err("%s:%d: expected %s\n", func, line, what);
-		test_failed = true;
-	}
-	return ok;
-}
-
-#define EXPECT(cond) expect(!!(cond), #cond, __func__, __LINE__)
+#include "sdxi_ktest.h"
 
 /* Raw encodings: opcode word bits and field offsets from the spec's tables. */
 #define RAW_VL		0x1
@@ -530,10 +515,7 @@ out:
 	return ok;
 }
 
-static const struct {
-	const char *name;
-	bool (*fn)(void);
-} tests[] = {
+static const struct sdxi_ktest tests[] = {
 	{ "nop", test_nop },
 	{ "copy", test_copy },
 	{ "copy_limits", test_copy_limits },
@@ -552,19 +534,8 @@ static const struct {
 
 static int __init test_sdxi_init(void)
 {
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(tests); i++) {
-		test_failed = false;
-		if (tests[i].fn() && !test_failed) {
-			passed++;
-		} else {
-			pr_err("%s failed\n", tests[i].name);
-			failed++;
-		}
-	}
-	pr_info("%u passed, %u failed\n", passed, failed);
-	return failed ? -EINVAL : 0;
+	sdxi_ktest_run(tests, ARRAY_SIZE(tests));
+	return sdxi_ktest_report();
 }
 
 static void __exit test_sdxi_exit(void)

@@ -26,20 +26,7 @@
 #include <linux/string.h>
 
 #include "sdxi_model.h"
-
-static unsigned int passed, failed;
-static bool test_failed;
-
-static bool expect(bool ok, const char *what, const char *func, int line)
-{
-	if (!ok) {
-		pr_err("%s:%d: expected %s\n", func, line, what);
-		test_failed = true;
-	}
-	return ok;
-}
-
-#define EXPECT(cond) expect(!!(cond), #cond, __func__, __LINE__)
+#include "sdxi_ktest.h"
 
 static bool holds(bool cond)
 {
@@ -813,10 +800,7 @@ static bool test_reset_activate(void)
 	return !test_failed;
 }
 
-static const struct {
-	const char *name;
-	bool (*fn)(void);
-} tests[] = {
+static const struct sdxi_ktest tests[] = {
 	{ "caps", test_caps },
 	{ "activate", test_activate },
 	{ "cxt_start", test_cxt_start },
@@ -890,24 +874,14 @@ static void test_teardown(void)
 
 static int __init test_sdxi_model_init(void)
 {
-	unsigned int i;
 	int ret;
 
 	ret = test_setup();
 	if (ret)
 		return ret;
-	for (i = 0; i < ARRAY_SIZE(tests); i++) {
-		test_failed = false;
-		if (tests[i].fn() && !test_failed) {
-			passed++;
-		} else {
-			pr_err("%s failed\n", tests[i].name);
-			failed++;
-		}
-	}
+	sdxi_ktest_run(tests, ARRAY_SIZE(tests));
 	test_teardown();
-	pr_info("%u passed, %u failed\n", passed, failed);
-	return failed ? -EINVAL : 0;
+	return sdxi_ktest_report();
 }
 
 static void __exit test_sdxi_model_exit(void)
