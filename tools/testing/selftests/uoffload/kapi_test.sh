@@ -32,26 +32,12 @@ if loaded test_uoffload; then
 fi
 
 before=$(kernel_reqs)
-# Only the lines after this mark belong to this load.
-mark="uoffload-kapi-test-$$-$before"
-{ echo "$mark" > /dev/kmsg; } 2>/dev/null || mark=
+kmod_test_load test_uoffload "$ko"
+[ "$kmod_rc" -eq 0 ] || fail "insmod $ko: exit status $kmod_rc"
 
-insmod "$ko"
-rc=$?
-if [ -n "$mark" ]; then
-	log=$(dmesg | sed -n "/$mark/,\$p" | grep 'test_uoffload')
-else
-	log=$(dmesg | grep 'test_uoffload' | tail -n 50)
-fi
-echo "$log"
-[ "$rc" -eq 0 ] || fail "insmod $ko: exit status $rc"
-
-# Split on purpose: the two numbers become $1 and $2.
-# shellcheck disable=SC2046
-set -- $(kmod_tally test_uoffload "$log")
-[ $# -eq 2 ] || fail "no 'test_uoffload: N passed, M failed' line in dmesg"
-passed=$1
-failed=$2
+[ -n "$kmod_passed" ] || fail "no 'test_uoffload: N passed, M failed' line in dmesg"
+passed=$kmod_passed
+failed=$kmod_failed
 
 after=$(kernel_reqs)
 rmmod test_uoffload || fail "rmmod test_uoffload: exit status $?"

@@ -53,30 +53,16 @@ ours="sdxi_model $ours"
 insmod "$front" || { unload; fail "insmod $front: exit status $?"; }
 ours="sdxi_model_front $ours"
 
-# Only the lines after this mark belong to this load.
-mark="uoffload-sdxi-fn-test-$$"
-{ echo "$mark" > /dev/kmsg; } 2>/dev/null || mark=
-
-insmod "$ko"
-rc=$?
-if [ -n "$mark" ]; then
-	log=$(dmesg | sed -n "/$mark/,\$p" | grep -E 'test_sdxi_fn|sdxi')
-else
-	log=$(dmesg | grep 'test_sdxi_fn' | tail -n 50)
-fi
-echo "$log"
-if [ "$rc" -ne 0 ]; then
+kmod_test_load test_sdxi_fn "$ko" 'test_sdxi_fn|sdxi'
+if [ "$kmod_rc" -ne 0 ]; then
 	unload
-	fail "insmod $ko: exit status $rc"
+	fail "insmod $ko: exit status $kmod_rc"
 fi
 
-# Split on purpose: the two numbers become $1 and $2.
-# shellcheck disable=SC2046
-set -- $(kmod_tally test_sdxi_fn "$log")
-[ $# -eq 2 ] || { rmmod test_sdxi_fn; unload;
+[ -n "$kmod_passed" ] || { rmmod test_sdxi_fn; unload;
 	fail "no 'test_sdxi_fn: N passed, M failed' line in dmesg"; }
-passed=$1
-failed=$2
+passed=$kmod_passed
+failed=$kmod_failed
 
 rmmod test_sdxi_fn || fail "rmmod test_sdxi_fn: exit status $?"
 loaded test_sdxi_fn && fail "test_sdxi_fn still loaded after rmmod"

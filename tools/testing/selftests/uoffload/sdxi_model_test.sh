@@ -29,29 +29,15 @@ fi
 loaded sdxi_model && skip "sdxi_model.ko already loaded"
 insmod "$model" || fail "insmod $model: exit status $?"
 
-# Only the lines after this mark belong to this load.
-mark="uoffload-sdxi-model-test-$$"
-{ echo "$mark" > /dev/kmsg; } 2>/dev/null || mark=
-
-insmod "$ko"
-rc=$?
-if [ -n "$mark" ]; then
-	log=$(dmesg | sed -n "/$mark/,\$p" | grep 'test_sdxi_model')
-else
-	log=$(dmesg | grep 'test_sdxi_model' | tail -n 50)
-fi
-echo "$log"
-if [ "$rc" -ne 0 ]; then
+kmod_test_load test_sdxi_model "$ko"
+if [ "$kmod_rc" -ne 0 ]; then
 	rmmod sdxi_model
-	fail "insmod $ko: exit status $rc"
+	fail "insmod $ko: exit status $kmod_rc"
 fi
 
-# Split on purpose: the two numbers become $1 and $2.
-# shellcheck disable=SC2046
-set -- $(kmod_tally test_sdxi_model "$log")
-[ $# -eq 2 ] || fail "no 'test_sdxi_model: N passed, M failed' line in dmesg"
-passed=$1
-failed=$2
+[ -n "$kmod_passed" ] || fail "no 'test_sdxi_model: N passed, M failed' line in dmesg"
+passed=$kmod_passed
+failed=$kmod_failed
 
 rmmod test_sdxi_model || fail "rmmod test_sdxi_model: exit status $?"
 loaded test_sdxi_model && fail "test_sdxi_model still loaded after rmmod"

@@ -31,29 +31,15 @@ if ! loaded sdxi; then
 	unload_core=1
 fi
 
-# Only the lines after this mark belong to this load.
-mark="uoffload-sdxi-unit-test-$$"
-{ echo "$mark" > /dev/kmsg; } 2>/dev/null || mark=
-
-insmod "$ko"
-rc=$?
-if [ -n "$mark" ]; then
-	log=$(dmesg | sed -n "/$mark/,\$p" | grep 'test_sdxi')
-else
-	log=$(dmesg | grep 'test_sdxi' | tail -n 50)
-fi
-echo "$log"
-if [ "$rc" -ne 0 ]; then
+kmod_test_load test_sdxi "$ko"
+if [ "$kmod_rc" -ne 0 ]; then
 	[ $unload_core = 1 ] && rmmod sdxi
-	fail "insmod $ko: exit status $rc"
+	fail "insmod $ko: exit status $kmod_rc"
 fi
 
-# Split on purpose: the two numbers become $1 and $2.
-# shellcheck disable=SC2046
-set -- $(kmod_tally test_sdxi "$log")
-[ $# -eq 2 ] || fail "no 'test_sdxi: N passed, M failed' line in dmesg"
-passed=$1
-failed=$2
+[ -n "$kmod_passed" ] || fail "no 'test_sdxi: N passed, M failed' line in dmesg"
+passed=$kmod_passed
+failed=$kmod_failed
 
 rmmod test_sdxi || fail "rmmod test_sdxi: exit status $?"
 loaded test_sdxi && fail "test_sdxi still loaded after rmmod"

@@ -35,3 +35,26 @@ kmod_tally() {
 		}
 		END { if (p != "") print p, f + 0 }'
 }
+
+# Load test module $2 (a path), named $1, which runs its tests while it
+# loads, and show its kernel log lines (those matching $3, default $1).
+# Sets kmod_rc to insmod's status and kmod_passed and kmod_failed from
+# kmod_tally, both empty when the module printed no summary.
+# shellcheck disable=SC2034 # the kmod_* results are the caller's
+kmod_test_load() {
+	kmod_mark="uoffload-$1-$$"
+	{ echo "$kmod_mark" > /dev/kmsg; } 2>/dev/null || kmod_mark=
+	insmod "$2"
+	kmod_rc=$?
+	if [ -n "$kmod_mark" ]; then
+		kmod_log=$(dmesg | sed -n "/$kmod_mark/,\$p" | grep -E "${3:-$1}")
+	else
+		kmod_log=$(dmesg | grep "$1" | tail -n 50)
+	fi
+	echo "$kmod_log"
+	# Split on purpose: the two numbers become $1 and $2.
+	# shellcheck disable=SC2046
+	set -- $(kmod_tally "$1" "$kmod_log")
+	kmod_passed=${1-}
+	kmod_failed=${2-}
+}
