@@ -255,6 +255,12 @@ static void uoff_uncharge(struct uoff_file *uf, u64 bytes)
 	}
 }
 
+/* Two user ranges, already checked with access_ok(), share a byte. */
+static bool uoff_ranges_overlap(u64 a, u32 a_len, u64 b, u32 b_len)
+{
+	return a_len && b_len && a < b + b_len && b < a + a_len;
+}
+
 static int uoff_desc_check(const struct uoff_desc *d)
 {
 	void __user *dst = u64_to_user_ptr(d->dst);
@@ -273,7 +279,7 @@ static int uoff_desc_check(const struct uoff_desc *d)
 	if (d->op == UOFF_OP_COPY) {
 		if (!access_ok(src, d->len))
 			return -EFAULT;
-		if (d->dst < d->src + d->len && d->src < d->dst + d->len)
+		if (uoff_ranges_overlap(d->dst, d->len, d->src, d->len))
 			return -EINVAL;
 	}
 	return 0;
@@ -312,8 +318,7 @@ static int uoff_zip_check(const struct uoff_desc *d, u32 src_len, u32 flags,
 	if (!access_ok(u64_to_user_ptr(d->dst), d->len) ||
 	    !access_ok(u64_to_user_ptr(d->src), src_len))
 		return -EFAULT;
-	if (d->len && src_len && d->dst < d->src + src_len &&
-	    d->src < d->dst + d->len)
+	if (uoff_ranges_overlap(d->dst, d->len, d->src, src_len))
 		return -EINVAL;
 	*bytes = (u64)d->len + src_len;
 	return 0;
