@@ -59,6 +59,8 @@ struct sdxi_cxt {
 	void __iomem *db;
 	atomic64_t irqs;
 	wait_queue_head_t irq_wait;
+	sdxi_cxt_notify_fn notify;	/* under fn->cxt_lock */
+	void *notify_data;
 	u64 errors;		/* under fn->err_lock */
 	u16 last_err_class;
 	u64 last_err_index;
@@ -573,6 +575,117 @@ int sdxi_cxt_submit(struct sdxi_cxt *cxt, const struct sdxi_ring_resv *resv,
 EXPORT_SYMBOL_GPL(sdxi_cxt_submit);
 
 /**
+ * sdxi_cmpl_arm() - make a completion block wait for several descriptors
+ * @cmpl: the block
+ * @count: how many descriptors name it; each decrements its signal
+ *
+ * For descriptors given the block with sdxi_desc_set_csb() and published
+ * with sdxi_cxt_post(): the block reads as done once all @count have
+ * completed.  Call before publishing them.
+ */
+void sdxi_cmpl_arm(struct sdxi_cmpl *cmpl, u32 count)
+{
+	WRITE_ONCE(cmpl->blk->flags, 0);
+	WRITE_ONCE(cmpl->blk->signal, cpu_to_le64(count));
+}
+EXPORT_SYMBOL_GPL(sdxi_cmpl_arm);
+
+/**
+ * sdxi_cxt_post() - publish reserved, encoded descriptors, no doorbell
+ * @cxt: the context
+ * @resv: the reservation, every slot encoded
+ *
+ * Sets VL in the slots.  The function may find them on its own; ring the
+ * doorbell with sdxi_cxt_kick() so that it must.
+ */
+void sdxi_cxt_post(struct sdxi_cxt *cxt, const struct sdxi_ring_resv *resv)
+{
+	sdxi_ring_publish(&cxt->ring, resv);
+}
+EXPORT_SYMBOL_GPL(sdxi_cxt_post);
+
+/**
+ * sdxi_cxt_kick() - ring a context's doorbell
+ * @cxt: the context
+ *
+ * Writes the highest index published so far.  Needs no lock.
+ */
+void sdxi_cxt_kick(struct sdxi_cxt *cxt)
+{
+	sdxi_cxt_doorbell(cxt, atomic64_read(&cxt->ring.doorbell));
+}
+EXPORT_SYMBOL_GPL(sdxi_cxt_kick);
+
+/**
+ * sdxi_cxt_space() - how many descriptors a context's ring can take now
+ * @cxt: the context; reservations serialised by the caller
+ *
+ * Return: the ring size minus the descriptors the function has not
+ * consumed yet.
+ */
+u32 sdxi_cxt_space(struct sdxi_cxt *cxt)
+{
+	u64 rd = le64_to_cpu(READ_ONCE(cxt->mem.sts->read_index));
+
+	if (rd > cxt->ring.widx)
+		return 0;
+	return cxt->ring.entries - min_t(u64, cxt->ring.widx - rd,
+					 cxt->ring.entries);
+}
+EXPORT_SYMBOL_GPL(sdxi_cxt_space);
+
+/**
+ * sdxi_cxt_cancel() - turn what a stopped context has not run into Nops
+ * @cxt: the context, stopped by software or by an error
+ *
+ * Every published descriptor from the read index on becomes a Nop without
+ * a completion block, so that a restarted context does none of that work
+ * and signals nothing for it; reserved, unpublished slots are left alone.
+ * The caller serialises this against reservations and publications.
+ *
+ * Return: 0, or -EBUSY for a context that is running.
+ */
+int sdxi_cxt_cancel(struct sdxi_cxt *cxt)
+{
+	u64 rd = le64_to_cpu(READ_ONCE(cxt->mem.sts->read_index));
+	u32 state = sdxi_cxt_state(cxt);
+
+	if (state == SDXI_CXT_RUN)
+		return -EBUSY;
+	for (; rd < cxt->ring.widx; rd++) {
+		struct sdxi_desc *desc = sdxi_ring_desc(&cxt->ring, rd);
+
+		if (!(le32_to_cpu(READ_ONCE(desc->opcode)) & SDXI_DSC_VL))
+			continue;
+		WRITE_ONCE(desc->opcode, 0);
+		dma_wmb();
+		sdxi_encode_nop(desc, 0);
+		sdxi_desc_publish(desc);
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(sdxi_cxt_cancel);
+
+/**
+ * sdxi_cxt_set_notify() - call a function on a context's interrupts
+ * @cxt: the context
+ * @notify: called, from interrupt context, on each of the context's
+ *	interrupts and on each error interrupt of its function; or NULL
+ * @data: passed to @notify
+ *
+ * Once this returns with @notify NULL, no call is running any more.
+ */
+void sdxi_cxt_set_notify(struct sdxi_cxt *cxt, sdxi_cxt_notify_fn notify,
+			 void *data)
+{
+	spin_lock_irq(&cxt->fn->cxt_lock);
+	cxt->notify = notify;
+	cxt->notify_data = data;
+	spin_unlock_irq(&cxt->fn->cxt_lock);
+}
+EXPORT_SYMBOL_GPL(sdxi_cxt_set_notify);
+
+/**
  * sdxi_cxt_reserve() - take descriptor slots on a context's ring
  * @cxt: the context
  * @nr: how many
@@ -1007,16 +1120,27 @@ EXPORT_SYMBOL_GPL(sdxi_fn_err_irqs);
  * @fn: the function
  * @vector: the interrupt number; 0 is the error vector
  *
- * Does not sleep.
+ * A context's interrupt calls its notifier; the error vector drains the
+ * error log and calls every context's notifier.  Does not sleep.
  */
 void sdxi_fn_irq(struct sdxi_fn *fn, unsigned int vector)
 {
 	struct sdxi_cxt *cxt;
 	unsigned long flags;
 
+	unsigned int i;
+
 	if (vector == SDXI_ERR_VECTOR) {
 		atomic64_inc(&fn->err_irqs);
 		sdxi_fn_drain_errlog(fn);
+		/* Rare: every context's user looks at its own state. */
+		spin_lock_irqsave(&fn->cxt_lock, flags);
+		for (i = 1; i <= SDXI_FN_MAX_CXT; i++) {
+			cxt = fn->cxt[i];
+			if (cxt && cxt->notify)
+				cxt->notify(cxt, cxt->notify_data);
+		}
+		spin_unlock_irqrestore(&fn->cxt_lock, flags);
 		return;
 	}
 	if (vector > SDXI_FN_MAX_CXT)
@@ -1026,6 +1150,8 @@ void sdxi_fn_irq(struct sdxi_fn *fn, unsigned int vector)
 	if (cxt) {
 		atomic64_inc(&cxt->irqs);
 		wake_up(&cxt->irq_wait);
+		if (cxt->notify)
+			cxt->notify(cxt, cxt->notify_data);
 	}
 	spin_unlock_irqrestore(&fn->cxt_lock, flags);
 }

@@ -43,12 +43,17 @@ static int sdxi_front_probe(struct platform_device *pdev)
 	err = sdxi_fn_start(fn);
 	if (err)
 		goto irq;
+	err = sdxi_fn_register(fn);
+	if (err)
+		goto stop;
 	platform_set_drvdata(pdev, fn);
 	mutex_lock(&sdxi_front_lock);
 	sdxi_front_fn = fn;
 	mutex_unlock(&sdxi_front_lock);
 	return 0;
 
+stop:
+	sdxi_fn_stop(fn);
 irq:
 	sdxi_model_set_irq(pdev, NULL, NULL);
 destroy:
@@ -63,6 +68,7 @@ static void sdxi_front_remove(struct platform_device *pdev)
 	mutex_lock(&sdxi_front_lock);
 	sdxi_front_fn = NULL;
 	mutex_unlock(&sdxi_front_lock);
+	sdxi_fn_unregister(fn);
 	sdxi_fn_stop(fn);
 	sdxi_model_set_irq(pdev, NULL, NULL);
 	sdxi_fn_destroy(fn);

@@ -8,6 +8,7 @@
 #define _SDXI_H
 
 #include <linux/atomic.h>
+#include <linux/list.h>
 #include <linux/types.h>
 
 #include "sdxi_hw.h"
@@ -138,9 +139,42 @@ struct sdxi_desc *sdxi_cxt_desc(struct sdxi_cxt *cxt, u64 index);
 int sdxi_cxt_submit(struct sdxi_cxt *cxt, const struct sdxi_ring_resv *resv,
 		    struct sdxi_cmpl *cmpl);
 
+typedef void (*sdxi_cxt_notify_fn)(struct sdxi_cxt *cxt, void *data);
+
+void sdxi_cxt_set_notify(struct sdxi_cxt *cxt, sdxi_cxt_notify_fn notify,
+			 void *data);
+void sdxi_cxt_post(struct sdxi_cxt *cxt, const struct sdxi_ring_resv *resv);
+void sdxi_cxt_kick(struct sdxi_cxt *cxt);
+u32 sdxi_cxt_space(struct sdxi_cxt *cxt);
+int sdxi_cxt_cancel(struct sdxi_cxt *cxt);
+
+void sdxi_cmpl_arm(struct sdxi_cmpl *cmpl, u32 count);
 int sdxi_cmpl_alloc(struct sdxi_fn *fn, struct sdxi_cmpl *cmpl);
 void sdxi_cmpl_free(struct sdxi_fn *fn, struct sdxi_cmpl *cmpl);
 int sdxi_cmpl_poll(struct sdxi_cmpl *cmpl);
 int sdxi_cmpl_wait(struct sdxi_cmpl *cmpl, unsigned int ms);
+
+/* ---- Users of functions (client.c) ------------------------------------ */
+
+/**
+ * struct sdxi_client - something that uses every SDXI function there is
+ * @name: for messages
+ * @add: take a function that has become active; a nonzero return is
+ *	logged and remove() is still called for it later
+ * @remove: stop using a function, which goes away once every client's
+ *	remove() has returned
+ * @node: on the client list
+ */
+struct sdxi_client {
+	const char *name;
+	int (*add)(struct sdxi_fn *fn);
+	void (*remove)(struct sdxi_fn *fn);
+	struct list_head node;
+};
+
+int sdxi_fn_register(struct sdxi_fn *fn);
+void sdxi_fn_unregister(struct sdxi_fn *fn);
+void sdxi_client_register(struct sdxi_client *client);
+void sdxi_client_unregister(struct sdxi_client *client);
 
 #endif /* _SDXI_H */
