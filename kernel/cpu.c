@@ -115,6 +115,7 @@ int uoff_cpu_exec(struct uoff_chan *chan, const struct uoff_xfer *x)
 		uoff_cpu_fill(x->dst, x->pattern, x->len);
 	return 0;
 }
+EXPORT_SYMBOL_GPL(uoff_cpu_exec);
 
 static unsigned int uoff_cpu_space(struct uoff_chan *chan)
 {
@@ -124,12 +125,13 @@ static unsigned int uoff_cpu_space(struct uoff_chan *chan)
 	return UOFF_CPU_RING_SIZE - (r->tail - smp_load_acquire(&r->head));
 }
 
-static void uoff_cpu_write(struct uoff_chan *chan, unsigned int i,
-			   const struct uoff_xfer *x)
+static int uoff_cpu_write(struct uoff_chan *chan, unsigned int i,
+			  const struct uoff_xfer *x)
 {
 	struct uoff_cpu_ring *r = chan->priv;
 
 	r->slots[(r->tail + i) % UOFF_CPU_RING_SIZE].x = *x;
+	return 0;
 }
 
 static void uoff_cpu_commit(struct uoff_chan *chan, unsigned int n)
@@ -150,6 +152,7 @@ static void uoff_cpu_doorbell(struct uoff_chan *chan)
 
 static const struct uoff_chan_ops uoff_cpu_chan_ops = {
 	.name		= "cpu",
+	.engine		= UOFF_ENGINE_CPU,
 	.space		= uoff_cpu_space,
 	.write		= uoff_cpu_write,
 	.commit		= uoff_cpu_commit,

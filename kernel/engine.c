@@ -9,8 +9,11 @@
  * rung once per published batch, outside the lock.
  */
 #include <linux/bitops.h>
+#include <linux/export.h>
 #include <linux/minmax.h>
+#include <linux/mutex.h>
 #include <linux/nodemask.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
@@ -18,16 +21,26 @@
 
 #include "uoff.h"
 
-/* The channels of one kind: copy and fill, or compression. */
-struct uoff_chan_set {
-	const char		*name;
-	bool			any_node;	/* see uoff_chan_pick() */
-	struct uoff_chan	**chans;
+/* A set's channels; replaced as a whole, read under RCU. */
+struct uoff_chan_tab {
+	struct rcu_head		rcu;
 	unsigned int		nr;
+	struct uoff_chan	*chans[];
 };
 
+/* The channels of one kind: copy and fill, or compression. */
+struct uoff_chan_set {
+	const char			*name;
+	bool				any_node;	/* see uoff_chan_pick() */
+	struct uoff_chan_tab __rcu	*tab;
+};
+
+/* CPU channels, always there. */
 static struct uoff_chan_set uoff_move = { .name = "chan" };
 static struct uoff_chan_set uoff_zip = { .name = "zchan", .any_node = true };
+/* Device channels (SDXI, dmaengine): serve copy and fill when there are any. */
+static struct uoff_chan_set uoff_dev = { .name = "dchan" };
+static DEFINE_MUTEX(uoff_dev_lock);	/* uoff_dev's updates */
 
 /* Compression channels per node: streams are CPU-bound, one per CPU. */
 #define UOFF_ZIP_CHANS_PER_NODE	4
@@ -46,6 +59,7 @@ void uoff_span_advance(struct uoff_span *span, size_t bytes)
 		span->off = 0;
 	}
 }
+EXPORT_SYMBOL_GPL(uoff_span_advance);
 
 /* Where a span's next byte is, and how many bytes follow it in that page. */
 struct page *uoff_span_page(const struct uoff_span *s, unsigned int *off,
@@ -57,6 +71,7 @@ struct page *uoff_span_page(const struct uoff_span *s, unsigned int *off,
 	*len = min_t(unsigned int, s->bv->bv_len - s->off, PAGE_SIZE - *off);
 	return nth_page(s->bv->bv_page, pos >> PAGE_SHIFT);
 }
+EXPORT_SYMBOL_GPL(uoff_span_page);
 
 void uoff_xfer_iter_init(struct uoff_xfer_iter *it, struct uoff_req *req)
 {
@@ -155,6 +170,7 @@ void uoff_xfer_done(const struct uoff_xfer *x, int status)
 	}
 	uoff_req_put(req);
 }
+EXPORT_SYMBOL_GPL(uoff_xfer_done);
 
 /*
  * Optionally append @feed to @chan's backlog, then, if at least @min_space
@@ -180,11 +196,18 @@ static void uoff_chan_feed(struct uoff_chan *chan, struct uoff_feed *feed,
 	while (n < space && !list_empty(&chan->backlog)) {
 		f = list_first_entry(&chan->backlog, struct uoff_feed, node);
 		for (; n < space && f->left; f->left--) {
+			struct uoff_xfer_iter at = f->it;
 			struct uoff_xfer x;
 
 			uoff_xfer_next(&f->it, &x);
+			if (chan->ops->write(chan, n, &x)) {
+				/* Full for now: the next reap goes on. */
+				f->it = at;
+				space = n;
+				break;
+			}
 			atomic_inc(&x.req->pending);
-			chan->ops->write(chan, n++, &x);
+			n++;
 			bytes += x.len;
 		}
 		if (!f->left)
@@ -228,25 +251,29 @@ void uoff_chan_reaped(struct uoff_chan *chan, unsigned int n)
 	 */
 	uoff_chan_feed(chan, NULL,
 		       atomic_read(&chan->inflight) ? chan->nr_slots / 4 : 1);
+	if (wq_has_sleeper(&chan->idle))
+		wake_up_all(&chan->idle);
 }
+EXPORT_SYMBOL_GPL(uoff_chan_reaped);
 
 /*
  * Prefer a channel on the submitting CPU's node, then the least loaded.
  * Compression is CPU-bound, and the node matters less than an idle worker:
  * a stream goes to the least loaded channel anywhere, a local one on a tie.
  */
-static unsigned int uoff_chan_pick(const struct uoff_chan_set *set)
+static unsigned int uoff_chan_pick(const struct uoff_chan_tab *tab,
+				   bool any_node)
 {
 	int node = numa_node_id();
-	unsigned int i, best = node % set->nr;
+	unsigned int i, best = node % tab->nr;
 	int best_load = INT_MAX;
 	bool local = false;
 
-	for (i = 0; i < set->nr; i++) {
-		struct uoff_chan *chan = set->chans[i];
+	for (i = 0; i < tab->nr; i++) {
+		struct uoff_chan *chan = tab->chans[i];
 		int load = atomic_read(&chan->inflight);
 
-		if (set->any_node) {
+		if (any_node) {
 			if (load < best_load ||
 			    (load == best_load && chan->node == node)) {
 				best = i;
@@ -256,7 +283,7 @@ static unsigned int uoff_chan_pick(const struct uoff_chan_set *set)
 		}
 		if (chan->node != node)
 			continue;
-		if (!local || load < atomic_read(&set->chans[best]->inflight))
+		if (!local || load < atomic_read(&tab->chans[best]->inflight))
 			best = i;
 		local = true;
 	}
@@ -269,27 +296,50 @@ static unsigned int uoff_chan_pick(const struct uoff_chan_set *set)
  */
 #define UOFF_SPREAD_MIN		(2 * UOFF_XFER_MAX)
 
+/* Take a submitter's hold on a channel: detaching waits for it to go. */
+static void uoff_chan_put_user(struct uoff_chan *chan)
+{
+	if (atomic_dec_and_test(&chan->users) && wq_has_sleeper(&chan->idle))
+		wake_up_all(&chan->idle);
+}
+
 /**
  * uoff_req_submit() - queue a request on channel rings
  * @req: the request, of at least one byte; req->done runs once every
  *	 descriptor has finished, possibly before this returns
  *
- * Never waits for ring space: what does not fit waits on the channels'
- * backlogs and is written as the executors free slots.
+ * Copies and fills go to the device channels when there are any, to the
+ * CPU channels otherwise.  Never waits for ring space: what does not fit
+ * waits on the channels' backlogs and is written as the executors free
+ * slots.
  */
 void uoff_req_submit(struct uoff_req *req)
 {
-	const struct uoff_chan_set *set =
-		uoff_op_is_zip(req->segs[0].op) ? &uoff_zip : &uoff_move;
-	unsigned int first = uoff_chan_pick(set), nr = uoff_req_count_xfers(req);
-	unsigned int i, j, ways = 1, per;
+	struct uoff_chan *chans[UOFF_MAX_WAYS];
+	unsigned int nr = uoff_req_count_xfers(req);
+	const struct uoff_chan_set *set = &uoff_zip;
+	const struct uoff_chan_tab *tab;
+	unsigned int i, j, first, ways = 1, per;
 	struct uoff_xfer_iter it;
 	struct uoff_xfer x;
 
+	rcu_read_lock();
+	if (!uoff_op_is_zip(req->segs[0].op)) {
+		set = &uoff_dev;
+		if (!rcu_access_pointer(uoff_dev.tab))
+			set = &uoff_move;
+	}
+	tab = rcu_dereference(set->tab);
+	first = uoff_chan_pick(tab, set->any_node);
 	if (req->bytes >= UOFF_SPREAD_MIN)
-		ways = min(set->nr, UOFF_MAX_WAYS);
+		ways = min(tab->nr, UOFF_MAX_WAYS);
 	per = DIV_ROUND_UP(nr, ways);
 	ways = DIV_ROUND_UP(nr, per);
+	for (i = 0; i < ways; i++) {
+		chans[i] = tab->chans[(first + i) % tab->nr];
+		atomic_inc(&chans[i]->users);
+	}
+	rcu_read_unlock();
 
 	/* Each feed holds a reference until its last descriptor is written. */
 	atomic_set(&req->pending, ways);
@@ -305,11 +355,10 @@ void uoff_req_submit(struct uoff_req *req)
 	}
 	/* req may be gone once its last feed is queued. */
 	for (i = 0; i < ways; i++) {
-		struct uoff_chan *chan = set->chans[(first + i) % set->nr];
-
-		atomic64_inc(req->kernel ? &chan->stats.kernel_reqs :
-					   &chan->stats.reqs);
-		uoff_chan_feed(chan, &req->feeds[i], 1);
+		atomic64_inc(req->kernel ? &chans[i]->stats.kernel_reqs :
+					   &chans[i]->stats.reqs);
+		uoff_chan_feed(chans[i], &req->feeds[i], 1);
+		uoff_chan_put_user(chans[i]);
 	}
 }
 
@@ -334,29 +383,56 @@ void uoff_req_run_inline(struct uoff_req *req)
 	}
 }
 
+static unsigned int uoff_chan_set_nr(const struct uoff_chan_set *set)
+{
+	const struct uoff_chan_tab *tab;
+	unsigned int nr;
+
+	rcu_read_lock();
+	tab = rcu_dereference(set->tab);
+	nr = tab ? tab->nr : 0;
+	rcu_read_unlock();
+	return nr;
+}
+
+/* The channels copies and fills go to. */
 unsigned int uoff_engine_nr_chans(void)
 {
-	return uoff_move.nr;
+	return uoff_chan_set_nr(&uoff_dev) ?: uoff_chan_set_nr(&uoff_move);
 }
 
 unsigned int uoff_engine_nr_zip_chans(void)
 {
-	return uoff_zip.nr;
+	return uoff_chan_set_nr(&uoff_zip);
 }
 
 u64 uoff_engine_mask(void)
 {
-	return UOFF_ENGINE_CPU | (uoff_zip_have_acomp() ? UOFF_ENGINE_ACOMP : 0);
+	const struct uoff_chan_tab *tab;
+	u64 mask = UOFF_ENGINE_CPU;
+	unsigned int i;
+
+	if (uoff_zip_have_acomp())
+		mask |= UOFF_ENGINE_ACOMP;
+	rcu_read_lock();
+	tab = rcu_dereference(uoff_dev.tab);
+	for (i = 0; tab && i < tab->nr; i++)
+		mask |= tab->chans[i]->ops->engine;
+	rcu_read_unlock();
+	return mask;
 }
 
 static int uoff_chan_set_show(const struct uoff_chan_set *set, char *buf,
 			      int at)
 {
+	const struct uoff_chan_tab *tab;
 	const char *p = set->name;
 	unsigned int i;
 
-	for (i = 0; i < set->nr; i++) {
-		struct uoff_chan *c = set->chans[i];
+	rcu_read_lock();
+	tab = rcu_dereference(set->tab);
+	for (i = 0; tab && i < tab->nr; i++) {
+		struct uoff_chan *c = tab->chans[i];
 		struct uoff_chan_stats *s = &c->stats;
 
 		at += sysfs_emit_at(buf, at,
@@ -373,42 +449,176 @@ static int uoff_chan_set_show(const struct uoff_chan_set *set, char *buf,
 				    p, i, atomic64_read(&s->reaps),
 				    p, i, atomic64_read(&s->bytes),
 				    p, i, atomic_read(&c->inflight));
+		if (c->ops->engine == UOFF_ENGINE_CPU)
+			continue;
+		at += sysfs_emit_at(buf, at,
+				    "%s%u.irqs %lld\n%s%u.fallbacks %lld\n"
+				    "%s%u.errors %lld\n",
+				    p, i, atomic64_read(&s->irqs),
+				    p, i, atomic64_read(&s->fallbacks),
+				    p, i, atomic64_read(&s->errors));
 	}
+	rcu_read_unlock();
 	return at;
 }
 
 int uoff_engine_show_stats(char *buf, int at)
 {
+	at = uoff_chan_set_show(&uoff_dev, buf, at);
 	at = uoff_chan_set_show(&uoff_move, buf, at);
 	return uoff_chan_set_show(&uoff_zip, buf, at);
 }
 
-static void uoff_chan_set_free(struct uoff_chan_set *set)
+/**
+ * uoff_chan_create() - a channel for a backend's ring, not yet in use
+ * @ops: the backend's channel ops
+ * @priv: the backend's data, chan->priv
+ * @node: the NUMA node it is nearest to
+ * @nr_slots: its ring size, in descriptors of struct uoff_xfer
+ *
+ * Return: the channel, or NULL.
+ */
+struct uoff_chan *uoff_chan_create(const struct uoff_chan_ops *ops,
+				   void *priv, int node, unsigned int nr_slots)
 {
-	unsigned int i;
+	struct uoff_chan *chan;
 
-	for (i = 0; i < set->nr; i++) {
-		uoff_cpu_chan_exit(set->chans[i]);
-		uoff_zip_free(set->chans[i]->zip);
-		kfree(set->chans[i]);
-	}
-	kfree(set->chans);
-	set->chans = NULL;
-	set->nr = 0;
+	chan = kzalloc_node(sizeof(*chan), GFP_KERNEL, node);
+	if (!chan)
+		return NULL;
+	chan->node = node;
+	chan->ops = ops;
+	chan->priv = priv;
+	chan->nr_slots = nr_slots;
+	spin_lock_init(&chan->lock);
+	INIT_LIST_HEAD(&chan->backlog);
+	init_waitqueue_head(&chan->idle);
+	return chan;
+}
+EXPORT_SYMBOL_GPL(uoff_chan_create);
+
+/**
+ * uoff_chan_destroy() - free a channel that is not in use
+ * @chan: the channel, detached or never attached; or NULL
+ */
+void uoff_chan_destroy(struct uoff_chan *chan)
+{
+	kfree(chan);
+}
+EXPORT_SYMBOL_GPL(uoff_chan_destroy);
+
+/* Replace uoff_dev's table by @tab; the old one is freed after readers. */
+static void uoff_dev_tab_swap(struct uoff_chan_tab *tab)
+{
+	struct uoff_chan_tab *old;
+
+	old = rcu_replace_pointer(uoff_dev.tab, tab,
+				  lockdep_is_held(&uoff_dev_lock));
+	if (old)
+		kfree_rcu(old, rcu);
 }
 
-static int uoff_chan_add(struct uoff_chan_set *set, int node, bool zip)
+/**
+ * uoff_chan_attach() - start sending copies and fills to a device channel
+ * @chan: from uoff_chan_create(), its backend ready to execute
+ *
+ * While device channels exist, copies and fills that are not run inline go
+ * to them rather than to the CPU channels.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int uoff_chan_attach(struct uoff_chan *chan)
+{
+	struct uoff_chan_tab *tab, *old;
+	unsigned int nr;
+
+	mutex_lock(&uoff_dev_lock);
+	old = rcu_dereference_protected(uoff_dev.tab,
+					lockdep_is_held(&uoff_dev_lock));
+	nr = old ? old->nr : 0;
+	tab = kzalloc(struct_size(tab, chans, nr + 1), GFP_KERNEL);
+	if (!tab) {
+		mutex_unlock(&uoff_dev_lock);
+		return -ENOMEM;
+	}
+	tab->nr = nr + 1;
+	if (nr)
+		memcpy(tab->chans, old->chans, nr * sizeof(*tab->chans));
+	tab->chans[nr] = chan;
+	uoff_dev_tab_swap(tab);
+	mutex_unlock(&uoff_dev_lock);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(uoff_chan_attach);
+
+static bool uoff_chan_idle(struct uoff_chan *chan)
+{
+	bool idle;
+
+	spin_lock(&chan->lock);
+	idle = list_empty(&chan->backlog) && !atomic_read(&chan->inflight) &&
+	       !atomic_read(&chan->users);
+	spin_unlock(&chan->lock);
+	return idle;
+}
+
+/**
+ * uoff_chan_detach() - stop using a device channel
+ * @chan: an attached channel
+ *
+ * No new request picks it once this is called; returns when every
+ * descriptor already given to it, on its ring or its backlog, has been
+ * reported, so its backend must go on executing (or finishing on the CPU)
+ * until then.  May sleep for as long as that takes.
+ */
+void uoff_chan_detach(struct uoff_chan *chan)
+{
+	struct uoff_chan_tab *tab = NULL, *old;
+	unsigned int i, j = 0;
+
+	mutex_lock(&uoff_dev_lock);
+	old = rcu_dereference_protected(uoff_dev.tab,
+					lockdep_is_held(&uoff_dev_lock));
+	if (old->nr > 1) {
+		/* No memory: __GFP_NOFAIL, a detach must not fail. */
+		tab = kzalloc(struct_size(tab, chans, old->nr - 1),
+			      GFP_KERNEL | __GFP_NOFAIL);
+		tab->nr = old->nr - 1;
+		for (i = 0; i < old->nr; i++)
+			if (old->chans[i] != chan && j < tab->nr)
+				tab->chans[j++] = old->chans[i];
+	}
+	uoff_dev_tab_swap(tab);
+	mutex_unlock(&uoff_dev_lock);
+	/* Submitters that found it have taken their hold by now. */
+	synchronize_rcu();
+	wait_event(chan->idle, uoff_chan_idle(chan));
+}
+EXPORT_SYMBOL_GPL(uoff_chan_detach);
+
+static void uoff_chan_set_free(struct uoff_chan_set *set)
+{
+	struct uoff_chan_tab *tab = rcu_dereference_protected(set->tab, true);
+	unsigned int i;
+
+	RCU_INIT_POINTER(set->tab, NULL);
+	for (i = 0; tab && i < tab->nr; i++) {
+		uoff_cpu_chan_exit(tab->chans[i]);
+		uoff_zip_free(tab->chans[i]->zip);
+		kfree(tab->chans[i]);
+	}
+	kfree(tab);
+}
+
+static int uoff_chan_add(struct uoff_chan_tab *tab, int node, bool zip)
 {
 	struct uoff_chan *chan;
 	int ret = -ENOMEM;
 
-	chan = kzalloc_node(sizeof(*chan), GFP_KERNEL, node);
+	chan = uoff_chan_create(NULL, NULL, node, 0);
 	if (!chan)
 		return -ENOMEM;
-	chan->id = set->nr;
-	chan->node = node;
-	spin_lock_init(&chan->lock);
-	INIT_LIST_HEAD(&chan->backlog);
+	chan->id = tab->nr;
 	if (zip) {
 		chan->zip = uoff_zip_alloc(node);
 		if (!chan->zip)
@@ -417,7 +627,7 @@ static int uoff_chan_add(struct uoff_chan_set *set, int node, bool zip)
 	ret = uoff_cpu_chan_init(chan);
 	if (ret)
 		goto err;
-	set->chans[set->nr++] = chan;
+	tab->chans[tab->nr++] = chan;
 	return 0;
 err:
 	uoff_zip_free(chan->zip);
@@ -431,25 +641,28 @@ err:
  */
 int uoff_engine_init(void)
 {
+	struct uoff_chan_tab *move, *zip;
 	unsigned int i, nr;
 	int node, ret;
 
-	uoff_move.chans = kcalloc(nr_node_ids, sizeof(*uoff_move.chans),
-				  GFP_KERNEL);
-	uoff_zip.chans = kcalloc(nr_node_ids * UOFF_ZIP_CHANS_PER_NODE,
-				 sizeof(*uoff_zip.chans), GFP_KERNEL);
-	if (!uoff_move.chans || !uoff_zip.chans) {
+	move = kzalloc(struct_size(move, chans, nr_node_ids), GFP_KERNEL);
+	zip = kzalloc(struct_size(zip, chans,
+				  nr_node_ids * UOFF_ZIP_CHANS_PER_NODE),
+		      GFP_KERNEL);
+	RCU_INIT_POINTER(uoff_move.tab, move);
+	RCU_INIT_POINTER(uoff_zip.tab, zip);
+	if (!move || !zip) {
 		ret = -ENOMEM;
 		goto err;
 	}
 
 	for_each_online_node(node) {
-		ret = uoff_chan_add(&uoff_move, node, false);
+		ret = uoff_chan_add(move, node, false);
 		if (ret)
 			goto err;
 		nr = clamp(nr_cpus_node(node), 1U, UOFF_ZIP_CHANS_PER_NODE);
 		for (i = 0; i < nr; i++) {
-			ret = uoff_chan_add(&uoff_zip, node, true);
+			ret = uoff_chan_add(zip, node, true);
 			if (ret)
 				goto err;
 		}
@@ -462,6 +675,8 @@ err:
 
 void uoff_engine_exit(void)
 {
+	/* Device backends' modules use this one: they are gone. */
+	WARN_ON_ONCE(rcu_access_pointer(uoff_dev.tab));
 	uoff_chan_set_free(&uoff_zip);
 	uoff_chan_set_free(&uoff_move);
 }

@@ -17,6 +17,7 @@
 #include <linux/bvec.h>
 #include <linux/list.h>
 #include <linux/spinlock.h>
+#include <linux/wait.h>
 #include <linux/uoffload.h>
 
 struct file;
@@ -119,15 +120,19 @@ struct uoff_chan;
 
 /*
  * struct uoff_chan_ops - what a backend does with its own descriptor ring
- * @space:	how many slots are free (chan->lock held)
- * @write:	encode descriptor @x into the @i-th free slot (chan->lock held)
+ * @engine:	the UOFF_ENGINE_* bit the channel stands for
+ * @space:	how many slots are free at most (chan->lock held)
+ * @write:	encode descriptor @x into the @i-th free slot (chan->lock
+ *		held); 0, or -ENOSPC when the ring cannot take it now, after
+ *		which nothing more is written until the next reap
  * @commit:	publish @n written slots to the executor (chan->lock held)
  * @doorbell:	tell the executor new descriptors are there
  */
 struct uoff_chan_ops {
 	const char	*name;
+	u64		engine;
 	unsigned int	(*space)(struct uoff_chan *chan);
-	void		(*write)(struct uoff_chan *chan, unsigned int i,
+	int		(*write)(struct uoff_chan *chan, unsigned int i,
 				 const struct uoff_xfer *x);
 	void		(*commit)(struct uoff_chan *chan, unsigned int n);
 	void		(*doorbell)(struct uoff_chan *chan);
@@ -140,6 +145,10 @@ struct uoff_chan_stats {
 	atomic64_t	doorbells;
 	atomic64_t	reaps;
 	atomic64_t	bytes;
+	/* device backends */
+	atomic64_t	irqs;
+	atomic64_t	fallbacks;	/* descriptors the CPU finished */
+	atomic64_t	errors;		/* device errors and timeouts */
 };
 
 struct uoff_zip;
@@ -154,6 +163,8 @@ struct uoff_chan {
 	spinlock_t			lock;	/* producers, backlog */
 	struct list_head		backlog; /* of struct uoff_feed */
 	atomic_t			inflight; /* descriptors */
+	atomic_t			users;	/* submitters writing to it */
+	wait_queue_head_t		idle;	/* detaching: ring, backlog empty */
 	struct uoff_chan_stats		stats;
 };
 
@@ -165,6 +176,11 @@ void uoff_req_run_inline(struct uoff_req *req);
 void uoff_xfer_done(const struct uoff_xfer *x, int status);
 void uoff_chan_reaped(struct uoff_chan *chan, unsigned int n);
 unsigned int uoff_engine_nr_chans(void);
+struct uoff_chan *uoff_chan_create(const struct uoff_chan_ops *ops,
+				   void *priv, int node, unsigned int nr_slots);
+void uoff_chan_destroy(struct uoff_chan *chan);
+int uoff_chan_attach(struct uoff_chan *chan);
+void uoff_chan_detach(struct uoff_chan *chan);
 unsigned int uoff_engine_nr_zip_chans(void);
 u64 uoff_engine_mask(void);
 int uoff_engine_show_stats(char *buf, int at);
