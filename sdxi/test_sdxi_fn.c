@@ -507,7 +507,9 @@ static bool test_dst_untouched(struct test_env *env)
 	return true;
 }
 
-static struct sdxi_cxt *test_fault_cxt(struct test_env *env)
+/* A started context, and then @fault injected with @arg. */
+static struct sdxi_cxt *test_fault_cxt(struct test_env *env,
+				       enum sdxi_model_fault fault, u32 arg)
 {
 	struct sdxi_cxt *cxt = sdxi_cxt_create(env->fn, TEST_RING_ENTRIES);
 	int err;
@@ -515,11 +517,16 @@ static struct sdxi_cxt *test_fault_cxt(struct test_env *env)
 	if (!CHECK(!IS_ERR(cxt), "create: %ld", PTR_ERR(cxt)))
 		return NULL;
 	err = sdxi_cxt_start(cxt);
-	if (!CHECK(!err, "start: %d", err)) {
-		sdxi_cxt_destroy(cxt);
-		return NULL;
-	}
+	if (!CHECK(!err, "start: %d", err))
+		goto destroy;
+	err = sdxi_model_inject(test_model(env), fault, arg);
+	if (!CHECK(!err, "inject %d, %u: %d", fault, arg, err))
+		goto destroy;
 	return cxt;
+
+destroy:
+	sdxi_cxt_destroy(cxt);
+	return NULL;
 }
 
 /* A copy that an injected failure ends: ER, nothing written, counted. */
@@ -567,7 +574,7 @@ static bool test_fault_fail(struct test_env *env)
 	u64 index;
 	int i, err;
 
-	cxt = test_fault_cxt(env);
+	cxt = test_fault_cxt(env, SDXI_MODEL_FAIL_DESCS, 0);
 	if (!cxt)
 		return false;
 	for (i = 0; i < 2; i++) {
@@ -621,12 +628,9 @@ static bool test_fault_drop_irq(struct test_env *env)
 	bool ok = false;
 	int err;
 
-	cxt = test_fault_cxt(env);
+	cxt = test_fault_cxt(env, SDXI_MODEL_DROP_IRQS, 1);
 	if (!cxt)
 		return false;
-	err = sdxi_model_inject(test_model(env), SDXI_MODEL_DROP_IRQS, 1);
-	if (!CHECK(!err, "inject: %d", err))
-		goto out;
 	sdxi_cxt_stats(cxt, &st);
 	memset(env->buf.dst, 0, TEST_BUF_SIZE);
 	err = test_batch_submit(env, cxt, 16, 0, true);
@@ -670,12 +674,9 @@ static bool test_fault_stall(struct test_env *env)
 	bool ok = false;
 	int err;
 
-	cxt = test_fault_cxt(env);
+	cxt = test_fault_cxt(env, SDXI_MODEL_STALL, 1);
 	if (!cxt)
 		return false;
-	err = sdxi_model_inject(pdev, SDXI_MODEL_STALL, 1);
-	if (!CHECK(!err, "inject: %d", err))
-		goto out;
 	before = test_model_stats(env);
 	err = test_fault_submit(env, cxt, 100, &resv);
 	if (!CHECK(!err, "submit: %d", err))
@@ -726,17 +727,14 @@ static bool test_fault_func_error(struct test_env *env)
 	bool ok = false;
 	int err;
 
-	a = test_fault_cxt(env);
+	a = test_fault_cxt(env, SDXI_MODEL_FAIL_DESCS, 0);
 	if (!a)
 		return false;
-	b = test_fault_cxt(env);
+	b = test_fault_cxt(env, SDXI_MODEL_FUNC_ERROR, 1);
 	if (!b) {
 		sdxi_cxt_destroy(a);
 		return false;
 	}
-	err = sdxi_model_inject(test_model(env), SDXI_MODEL_FUNC_ERROR, 1);
-	if (!CHECK(!err, "inject: %d", err))
-		goto out;
 	end = jiffies + msecs_to_jiffies(TEST_TIMEOUT_MS);
 	while ((sdxi_fn_gsv(env->fn) != SDXI_GSV_ERROR ||
 		sdxi_fn_err_irqs(env->fn) == err_irqs) &&
@@ -761,7 +759,7 @@ out:
 	    !CHECK(sdxi_fn_gsv(env->fn) == SDXI_GSV_ACTIVE, "GSV %u",
 		   sdxi_fn_gsv(env->fn)))
 		return false;
-	a = test_fault_cxt(env);
+	a = test_fault_cxt(env, SDXI_MODEL_FAIL_DESCS, 0);
 	if (!a)
 		return false;
 	ok &= test_copies(env, a);

@@ -346,6 +346,15 @@ static bool test_activate(void)
 	return !test_failed;
 }
 
+/* Submits @d on context @n with block @csb, which must end without ER. */
+static bool submit_csb(unsigned int n, u8 *d, unsigned int csb)
+{
+	csb_arm(csb, 1);
+	desc_csb(d, csb);
+	return submit(n, d) && EXPECT(csb_signal(csb) == 0) &&
+	       EXPECT(!(csb_flags(csb) & BIT(31)));
+}
+
 static bool admin_range(u32 op, unsigned int first, unsigned int last)
 {
 	u8 d[64];
@@ -353,10 +362,7 @@ static bool admin_range(u32 op, unsigned int first, unsigned int last)
 	desc_init(d, op);
 	put_le(d, 8, first, 2);
 	put_le(d, 10, last, 2);
-	csb_arm(1, 1);
-	desc_csb(d, 1);
-	return submit(0, d) && EXPECT(csb_signal(1) == 0) &&
-	       EXPECT(!(csb_flags(1) & BIT(31)));
+	return submit_csb(0, d, 1);
 }
 
 static bool test_cxt_start(void)
@@ -908,10 +914,7 @@ static bool intr_one(void)
 	put_le(akey, 0, INTR_VECTOR << 4 | 1 << 1 | 1, 2);	/* IV, VL */
 	desc_init(d, OP_INTR);
 	put_le(d, 12, INTR_AKEY, 2);
-	csb_arm(3, 1);
-	desc_csb(d, 3);
-	return submit(1, d) && EXPECT(csb_signal(3) == 0) &&
-	       EXPECT(!(csb_flags(3) & BIT(31)));
+	return submit_csb(1, d, 3);
 }
 
 static bool test_fault_drop_irqs(void)
