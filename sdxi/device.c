@@ -729,6 +729,11 @@ static int sdxi_admin_run(struct sdxi_fn *fn, struct sdxi_desc *cmd)
 		err = -ENODEV;
 		goto out;
 	}
+	/* A function in ERROR runs no context, the admin one included. */
+	if (sdxi_fn_gsv(fn) == SDXI_GSV_ERROR) {
+		err = -EIO;
+		goto out;
+	}
 	err = sdxi_cxt_reserve(&fn->admin, 1, &resv);
 	if (err)
 		goto out;

@@ -17,12 +17,14 @@
 #include <linux/bitfield.h>
 #include <linux/bitmap.h>
 #include <linux/bitops.h>
+#include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/highmem.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
+#include <linux/seq_file.h>
 #include <linux/sizes.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
@@ -137,7 +139,11 @@ enum model_err {
 	MODEL_ERR_ADDR,		/* not RAM, or misaligned */
 	MODEL_ERR_OVERRUN,	/* write index past read index + ring size */
 	MODEL_ERR_CXT,		/* invalid context table entry */
+	MODEL_ERR_FN,		/* function error: no context, no descriptor */
 };
+
+/* The context number a function error's log entry carries: none. */
+#define MODEL_NO_CXT		0xffff
 
 struct model_cxt {
 	u16 num;
@@ -161,6 +167,17 @@ struct sdxi_model {
 	u64 last_gsr;
 	bool unreset;			/* stopped by STOP_SF/HD, not reset */
 	DECLARE_BITMAP(pending, MODEL_MAX_CXT + 1);
+	/* Fault injection: set by software, consumed by the engine. */
+	atomic_t fail_descs;
+	atomic_t drop_irqs;
+	bool stall;
+	atomic_t fn_error;
+	struct dentry *debugfs;
+	/* Statistics. */
+	atomic64_t descs;
+	atomic64_t irqs;
+	atomic64_t irqs_dropped;
+	atomic64_t faults_injected;
 };
 
 static struct sdxi_model model;
@@ -323,9 +340,20 @@ static void put64(u8 *b, unsigned int off, u64 v)
 static void model_raise(struct sdxi_model *m, unsigned int vector)
 {
 	spin_lock(&m->irq_lock);
-	if (m->irq_fn)
+	if (m->irq_fn) {
 		m->irq_fn(m->irq_data, vector);
+		atomic64_inc(&m->irqs);
+	}
 	spin_unlock(&m->irq_lock);
+}
+
+/* Takes one from an injection count; true if there was one to take. */
+static bool model_fault_take(struct sdxi_model *m, atomic_t *count)
+{
+	if (atomic_dec_if_positive(count) < 0)
+		return false;
+	atomic64_inc(&m->faults_injected);
+	return true;
 }
 
 static int cxt_set_state(struct model_cxt *c, u8 state)
@@ -519,7 +547,10 @@ static enum model_err op_intr(struct sdxi_model *m, struct model_cxt *c,
 	intr = get16(ent, 0);
 	if (!(intr & AKEY_VL) || !(intr & AKEY_IV))
 		return MODEL_ERR_DESC;
-	model_raise(m, FIELD_GET(AKEY_INTR_NUM, intr));
+	if (model_fault_take(m, &m->drop_irqs))
+		atomic64_inc(&m->irqs_dropped);
+	else
+		model_raise(m, FIELD_GET(AKEY_INTR_NUM, intr));
 	return MODEL_OK;
 }
 
@@ -640,6 +671,11 @@ static void model_run_cxt(struct sdxi_model *m, u16 num)
 	for (;;) {
 		if (cxt_state(&c, &state) || state != CXT_RUN)
 			return;
+		/* Stalled: the doorbell is kept for when the stall ends. */
+		if (num && READ_ONCE(m->stall)) {
+			set_bit(num, m->pending);
+			return;
+		}
 		if (mem_read64(c.sts + STS_READ_INDEX, &ri) ||
 		    mem_read64(c.widx, &wi)) {
 			model_error(m, &c, num, 0, MODEL_ERR_ADDR);
@@ -661,7 +697,13 @@ static void model_run_cxt(struct sdxi_model *m, u16 num)
 		rmb();
 		mem_read(c.ring + (ri % c.ring_sz) * DESC_SIZE, desc, DESC_SIZE);
 
-		err = model_exec(m, &c, desc);
+		if (num)
+			atomic64_inc(&m->descs);
+		/* An injected failure: as if the operation hit a bad address. */
+		if (num && model_fault_take(m, &m->fail_descs))
+			err = MODEL_ERR_ADDR;
+		else
+			err = model_exec(m, &c, desc);
 		if (err) {
 			/*
 			 * Log entry, ERR_STS and ERR_FN first, the completion
@@ -741,7 +783,11 @@ static void model_follow_gsr(struct sdxi_model *m)
 	u64 gsr = FIELD_GET(CTL0_GSR, reg_read(m, REG_CTL0));
 	u64 gsv = model_gsv(m);
 
-	if (gsr == m->last_gsr)
+	/*
+	 * A function that entered ERROR with GSR already at RESET could not
+	 * see the reset software writes next: RESET held is taken as one.
+	 */
+	if (gsr == m->last_gsr && !(gsr == GSR_RESET && gsv == GSV_ERROR))
 		return;
 	m->last_gsr = gsr;
 	switch (gsr) {
@@ -766,14 +812,29 @@ static void model_follow_gsr(struct sdxi_model *m)
 	}
 }
 
+/*
+ * A function-level error: the function stops serving every context and
+ * reports ERROR until reset.  The model logs it (no context, no descriptor)
+ * and raises the error vector, as for any other error.
+ */
+static void model_fn_error(struct sdxi_model *m)
+{
+	reg_write(m, REG_STS0, FIELD_PREP(STS0_GSV, GSV_ERROR));
+	bitmap_zero(m->pending, MODEL_MAX_CXT + 1);
+	model_error(m, NULL, MODEL_NO_CXT, 0, MODEL_ERR_FN);
+}
+
 /* One pass of the engine; true if it found work. */
 static bool model_step(struct sdxi_model *m)
 {
-	bool active, busy = false;
+	bool active, stall, busy = false;
 	unsigned int num;
 
+	if (model_fault_take(m, &m->fn_error))
+		model_fn_error(m);
 	model_follow_gsr(m);
 	active = model_gsv(m) == GSV_ACTIVE;
+	stall = READ_ONCE(m->stall);
 	for (num = 0; num <= MODEL_MAX_CXT; num++) {
 		u64 *db = (u64 *)(m->doorbells + num * MODEL_DB_STRIDE);
 
@@ -783,8 +844,10 @@ static bool model_step(struct sdxi_model *m)
 	}
 	if (!active)
 		return false;
-	while ((num = find_first_bit(m->pending, MODEL_MAX_CXT + 1)) <=
-	       MODEL_MAX_CXT) {
+	/* Admin CxtStart sets bits above 0: the walk still finds them. */
+	for_each_set_bit(num, m->pending, MODEL_MAX_CXT + 1) {
+		if (num && stall)
+			break;
 		clear_bit(num, m->pending);
 		model_run_cxt(m, num);
 		busy = true;
@@ -828,6 +891,181 @@ int sdxi_model_set_irq(struct platform_device *pdev, sdxi_model_irq_fn fn,
 	return 0;
 }
 EXPORT_SYMBOL_GPL(sdxi_model_set_irq);
+
+/**
+ * sdxi_model_inject() - inject a fault into the model
+ * @pdev: the "sdxi-model" platform device
+ * @fault: which
+ * @arg: SDXI_MODEL_FAIL_DESCS, SDXI_MODEL_DROP_IRQS: how many descriptors
+ *	or interrupts, replacing what was left (0 cancels);
+ *	SDXI_MODEL_STALL: 1 to stall client contexts, 0 to resume;
+ *	SDXI_MODEL_FUNC_ERROR: 1
+ *
+ * The engine acts on it at its next pass; the debugfs files under
+ * sdxi_model/ call this.
+ *
+ * Context: any; does not sleep.
+ * Return: 0, -ENODEV if @pdev is not the model's device, -EINVAL for an
+ * unknown fault or an @arg it does not take.
+ */
+int sdxi_model_inject(struct platform_device *pdev,
+		      enum sdxi_model_fault fault, u32 arg)
+{
+	struct sdxi_model *m = &model;
+
+	if (!pdev || pdev != m->pdev)
+		return -ENODEV;
+	switch (fault) {
+	case SDXI_MODEL_FAIL_DESCS:
+		if (arg > INT_MAX)
+			return -EINVAL;
+		atomic_set(&m->fail_descs, arg);
+		return 0;
+	case SDXI_MODEL_DROP_IRQS:
+		if (arg > INT_MAX)
+			return -EINVAL;
+		atomic_set(&m->drop_irqs, arg);
+		return 0;
+	case SDXI_MODEL_STALL:
+		if (arg > 1)
+			return -EINVAL;
+		WRITE_ONCE(m->stall, arg);
+		return 0;
+	case SDXI_MODEL_FUNC_ERROR:
+		if (arg != 1)
+			return -EINVAL;
+		atomic_set(&m->fn_error, 1);
+		return 0;
+	}
+	return -EINVAL;
+}
+EXPORT_SYMBOL_GPL(sdxi_model_inject);
+
+/**
+ * sdxi_model_fault_get() - what is left of an injected fault
+ * @pdev: the "sdxi-model" platform device
+ * @fault: which
+ * @val: descriptors or interrupts still to fail or drop, 1 while stalled
+ *	or while a function error waits for the engine, else 0
+ *
+ * Return: 0, -ENODEV if @pdev is not the model's device, -EINVAL for an
+ * unknown fault.
+ */
+int sdxi_model_fault_get(struct platform_device *pdev,
+			 enum sdxi_model_fault fault, u32 *val)
+{
+	struct sdxi_model *m = &model;
+
+	if (!pdev || pdev != m->pdev)
+		return -ENODEV;
+	switch (fault) {
+	case SDXI_MODEL_FAIL_DESCS:
+		*val = atomic_read(&m->fail_descs);
+		return 0;
+	case SDXI_MODEL_DROP_IRQS:
+		*val = atomic_read(&m->drop_irqs);
+		return 0;
+	case SDXI_MODEL_STALL:
+		*val = READ_ONCE(m->stall);
+		return 0;
+	case SDXI_MODEL_FUNC_ERROR:
+		*val = atomic_read(&m->fn_error);
+		return 0;
+	}
+	return -EINVAL;
+}
+EXPORT_SYMBOL_GPL(sdxi_model_fault_get);
+
+/**
+ * sdxi_model_get_stats() - the model's counters
+ * @pdev: the "sdxi-model" platform device
+ * @stats: where they go
+ *
+ * Return: 0, or -ENODEV if @pdev is not the model's device.
+ */
+int sdxi_model_get_stats(struct platform_device *pdev,
+			 struct sdxi_model_stats *stats)
+{
+	struct sdxi_model *m = &model;
+
+	if (!pdev || pdev != m->pdev)
+		return -ENODEV;
+	stats->descs = atomic64_read(&m->descs);
+	stats->irqs = atomic64_read(&m->irqs);
+	stats->irqs_dropped = atomic64_read(&m->irqs_dropped);
+	stats->faults_injected = atomic64_read(&m->faults_injected);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(sdxi_model_get_stats);
+
+/* debugfs: one file per fault, each a u32 through the functions above. */
+static int model_dbg_get(enum sdxi_model_fault fault, u64 *val)
+{
+	u32 v;
+	int err = sdxi_model_fault_get(model.pdev, fault, &v);
+
+	*val = v;
+	return err;
+}
+
+static int model_dbg_set(enum sdxi_model_fault fault, u64 val)
+{
+	if (val > U32_MAX)
+		return -EINVAL;
+	return sdxi_model_inject(model.pdev, fault, val);
+}
+
+#define MODEL_DBG_FAULT(name, fault)					\
+static int model_dbg_##name##_get(void *data, u64 *val)		\
+{									\
+	return model_dbg_get(fault, val);				\
+}									\
+static int model_dbg_##name##_set(void *data, u64 val)		\
+{									\
+	return model_dbg_set(fault, val);				\
+}									\
+DEFINE_DEBUGFS_ATTRIBUTE(model_dbg_##name, model_dbg_##name##_get,	\
+			 model_dbg_##name##_set, "%llu\n")
+
+MODEL_DBG_FAULT(fail_descs, SDXI_MODEL_FAIL_DESCS);
+MODEL_DBG_FAULT(drop_irqs, SDXI_MODEL_DROP_IRQS);
+MODEL_DBG_FAULT(stall, SDXI_MODEL_STALL);
+
+static int model_dbg_func_error_set(void *data, u64 val)
+{
+	return model_dbg_set(SDXI_MODEL_FUNC_ERROR, val);
+}
+DEFINE_DEBUGFS_ATTRIBUTE(model_dbg_func_error, NULL,
+			 model_dbg_func_error_set, "%llu\n");
+
+static int model_dbg_stats_show(struct seq_file *s, void *unused)
+{
+	struct sdxi_model_stats st;
+
+	sdxi_model_get_stats(model.pdev, &st);
+	seq_printf(s, "descs %llu\n", st.descs);
+	seq_printf(s, "irqs %llu\n", st.irqs);
+	seq_printf(s, "irqs_dropped %llu\n", st.irqs_dropped);
+	seq_printf(s, "faults_injected %llu\n", st.faults_injected);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(model_dbg_stats);
+
+static void model_debugfs_init(struct sdxi_model *m)
+{
+	struct dentry *dir = debugfs_create_dir("sdxi_model", NULL);
+
+	m->debugfs = dir;
+	debugfs_create_file_unsafe("fail_descs", 0600, dir, NULL,
+				   &model_dbg_fail_descs);
+	debugfs_create_file_unsafe("stall", 0600, dir, NULL,
+				   &model_dbg_stall);
+	debugfs_create_file_unsafe("drop_irqs", 0600, dir, NULL,
+				   &model_dbg_drop_irqs);
+	debugfs_create_file_unsafe("func_error", 0200, dir, NULL,
+				   &model_dbg_func_error);
+	debugfs_create_file("stats", 0400, dir, NULL, &model_dbg_stats_fops);
+}
 
 static void model_init_regs(struct sdxi_model *m)
 {
@@ -881,6 +1119,7 @@ static int __init sdxi_model_init(void)
 		ret = PTR_ERR(m->pdev);
 		goto stop_engine;
 	}
+	model_debugfs_init(m);
 	pr_info("SDXI 1.0 functional model, %u contexts\n", MODEL_MAX_CXT + 1);
 	return 0;
 
@@ -897,6 +1136,7 @@ static void __exit sdxi_model_exit(void)
 {
 	struct sdxi_model *m = &model;
 
+	debugfs_remove_recursive(m->debugfs);
 	platform_device_unregister(m->pdev);
 	kthread_stop(m->engine);
 	vfree(m->doorbells);

@@ -47,4 +47,37 @@ typedef void (*sdxi_model_irq_fn)(void *data, unsigned int vector);
 int sdxi_model_set_irq(struct platform_device *pdev, sdxi_model_irq_fn fn,
 		       void *data);
 
+/*
+ * Fault injection, also under /sys/kernel/debug/sdxi_model/ (one file per
+ * fault, named as in the comments; see Documentation/sdxi.rst).
+ */
+enum sdxi_model_fault {
+	SDXI_MODEL_FAIL_DESCS,	/* fail_descs: fail the next N descriptors */
+	SDXI_MODEL_STALL,	/* stall: 1 holds client contexts, 0 resumes */
+	SDXI_MODEL_DROP_IRQS,	/* drop_irqs: lose the next N Intr interrupts */
+	SDXI_MODEL_FUNC_ERROR,	/* func_error: 1 puts the function in ERROR */
+};
+
+/**
+ * struct sdxi_model_stats - what the model has done since it loaded
+ * @descs: descriptors taken from client contexts' rings (failed ones too)
+ * @irqs: interrupts delivered, the error vector's included
+ * @irqs_dropped: Intr interrupts dropped by SDXI_MODEL_DROP_IRQS
+ * @faults_injected: injections that took effect: failed descriptors,
+ *	dropped interrupts and function errors
+ */
+struct sdxi_model_stats {
+	u64 descs;
+	u64 irqs;
+	u64 irqs_dropped;
+	u64 faults_injected;
+};
+
+int sdxi_model_inject(struct platform_device *pdev,
+		      enum sdxi_model_fault fault, u32 arg);
+int sdxi_model_fault_get(struct platform_device *pdev,
+			 enum sdxi_model_fault fault, u32 *val);
+int sdxi_model_get_stats(struct platform_device *pdev,
+			 struct sdxi_model_stats *stats);
+
 #endif /* _SDXI_MODEL_H */

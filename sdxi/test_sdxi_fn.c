@@ -14,6 +14,7 @@
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
+#include <linux/platform_device.h>
 #include <linux/random.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -21,6 +22,7 @@
 
 #include "model_front.h"
 #include "sdxi.h"
+#include "sdxi_model.h"
 
 #define TEST_TIMEOUT_MS		5000
 #define TEST_BUF_SIZE		(SZ_1M + 2 * PAGE_SIZE)
@@ -457,6 +459,314 @@ static bool test_concurrent(struct test_env *env, struct sdxi_cxt *cxt)
 			   "concurrent copies differ");
 }
 
+/* ---- Faults injected into the model ------------------------------------ */
+
+#define TEST_FAULT_LEN		5000
+#define TEST_FAULT_SHORT_MS	50
+
+static struct platform_device *test_model(struct test_env *env)
+{
+	return to_platform_device(env->dev);
+}
+
+static struct sdxi_model_stats test_model_stats(struct test_env *env)
+{
+	struct sdxi_model_stats st = { };
+
+	sdxi_model_get_stats(test_model(env), &st);
+	return st;
+}
+
+/* Submits a Copy of TEST_FAULT_LEN bytes src + @off -> dst + @off. */
+static int test_fault_submit(struct test_env *env, struct sdxi_cxt *cxt,
+			     size_t off, struct sdxi_ring_resv *resv)
+{
+	struct sdxi_copy copy = {
+		.src = env->buf.src_dma + off,
+		.dst = env->buf.dst_dma + off,
+		.len = TEST_FAULT_LEN,
+	};
+	int err;
+
+	memset(env->buf.dst, 0x5a, TEST_BUF_SIZE);
+	err = sdxi_cxt_reserve(cxt, 1, resv);
+	if (err)
+		return err;
+	sdxi_encode_copy(sdxi_cxt_desc(cxt, resv->index), 0, &copy);
+	return sdxi_cxt_submit(cxt, resv, &env->cmpl);
+}
+
+/* Nothing written: every byte of dst still holds the 0x5a fill. */
+static bool test_dst_untouched(struct test_env *env)
+{
+	size_t i;
+
+	for (i = 0; i < TEST_BUF_SIZE; i++)
+		if (!CHECK(env->buf.dst[i] == 0x5a, "byte %zu written", i))
+			return false;
+	return true;
+}
+
+/* A started context, and then @fault injected with @arg. */
+static struct sdxi_cxt *test_fault_cxt(struct test_env *env,
+				       enum sdxi_model_fault fault, u32 arg)
+{
+	struct sdxi_cxt *cxt = sdxi_cxt_create(env->fn, TEST_RING_ENTRIES);
+	int err;
+
+	if (!CHECK(!IS_ERR(cxt), "create: %ld", PTR_ERR(cxt)))
+		return NULL;
+	err = sdxi_cxt_start(cxt);
+	if (!CHECK(!err, "start: %d", err))
+		goto destroy;
+	err = sdxi_model_inject(test_model(env), fault, arg);
+	if (!CHECK(!err, "inject %d, %u: %d", fault, arg, err))
+		goto destroy;
+	return cxt;
+
+destroy:
+	sdxi_cxt_destroy(cxt);
+	return NULL;
+}
+
+/* A copy that an injected failure ends: ER, nothing written, counted. */
+static bool test_fault_failed_copy(struct test_env *env, struct sdxi_cxt *cxt,
+				   u64 *index)
+{
+	struct sdxi_cxt_stats before, after;
+	struct sdxi_ring_resv resv;
+	int err;
+
+	sdxi_cxt_stats(cxt, &before);
+	err = test_fault_submit(env, cxt, 0, &resv);
+	if (!CHECK(!err, "submit: %d", err))
+		return false;
+	*index = resv.index;
+	err = sdxi_cmpl_wait(&env->cmpl, TEST_TIMEOUT_MS);
+	if (!CHECK(err == -EIO, "injected failure: %d", err) ||
+	    !CHECK(!test_wait_state(cxt, SDXI_CXT_ERR_FN), "state %u",
+		   sdxi_cxt_state(cxt)) ||
+	    !test_dst_untouched(env))
+		return false;
+	sdxi_cxt_stats(cxt, &after);
+	return CHECK(after.errors == before.errors + 1, "errors %llu -> %llu",
+		     before.errors, after.errors) &&
+	       CHECK(after.last_err_index == resv.index,
+		     "error at %llu, want %llu", after.last_err_index,
+		     resv.index);
+}
+
+/*
+ * Injected failures, one at a time: each copy ends with ER and writes
+ * nothing, the context's error count names it, and sdxi_cxt_start()
+ * resumes after it.  Then two at once: the second fails the Nop that
+ * sdxi_cxt_start() puts in the failed slot, so the first restart may
+ * report -EIO; the second restart runs, and so do the copies after it.
+ */
+static bool test_fault_fail(struct test_env *env)
+{
+	struct platform_device *pdev = test_model(env);
+	struct sdxi_model_stats mbefore = test_model_stats(env), mafter;
+	struct sdxi_cxt_stats st;
+	struct sdxi_cxt *cxt;
+	bool ok = false;
+	u32 left = 0;
+	u64 index;
+	int i, err;
+
+	cxt = test_fault_cxt(env, SDXI_MODEL_FAIL_DESCS, 0);
+	if (!cxt)
+		return false;
+	for (i = 0; i < 2; i++) {
+		err = sdxi_model_inject(pdev, SDXI_MODEL_FAIL_DESCS, 1);
+		if (!CHECK(!err, "inject: %d", err) ||
+		    !test_fault_failed_copy(env, cxt, &index))
+			goto out;
+		err = sdxi_cxt_start(cxt);
+		if (!CHECK(!err, "restart: %d", err) ||
+		    !test_copy_one(env, cxt, i, 2 * i, 70000 + i))
+			goto out;
+	}
+
+	err = sdxi_model_inject(pdev, SDXI_MODEL_FAIL_DESCS, 2);
+	if (!CHECK(!err, "inject: %d", err) ||
+	    !test_fault_failed_copy(env, cxt, &index))
+		goto out;
+	err = sdxi_cxt_start(cxt);
+	if (!CHECK(!err || err == -EIO, "first restart: %d", err) ||
+	    !CHECK(!test_wait_state(cxt, SDXI_CXT_ERR_FN), "state %u",
+		   sdxi_cxt_state(cxt)))
+		goto out;
+	sdxi_cxt_stats(cxt, &st);
+	if (!CHECK(st.last_err_index == index, "error at %llu, want %llu",
+		   st.last_err_index, index))
+		goto out;
+	err = sdxi_cxt_start(cxt);
+	if (!CHECK(!err, "second restart: %d", err))
+		goto out;
+	sdxi_model_fault_get(pdev, SDXI_MODEL_FAIL_DESCS, &left);
+	mafter = test_model_stats(env);
+	if (!CHECK(!left, "%u injections left", left) ||
+	    !CHECK(mafter.faults_injected == mbefore.faults_injected + 4,
+		   "faults injected %llu -> %llu", mbefore.faults_injected,
+		   mafter.faults_injected))
+		goto out;
+	ok = test_copy_one(env, cxt, 3, 1, 70000) &&
+	     test_copy_one(env, cxt, 0, 0, SZ_64K);
+out:
+	sdxi_model_inject(pdev, SDXI_MODEL_FAIL_DESCS, 0);
+	sdxi_cxt_destroy(cxt);
+	return ok;
+}
+
+/* A dropped Intr interrupt: the batch completes, the wait times out once. */
+static bool test_fault_drop_irq(struct test_env *env)
+{
+	struct sdxi_model_stats mbefore = test_model_stats(env), mafter;
+	struct sdxi_cxt_stats st;
+	struct sdxi_cxt *cxt;
+	bool ok = false;
+	int err;
+
+	cxt = test_fault_cxt(env, SDXI_MODEL_DROP_IRQS, 1);
+	if (!cxt)
+		return false;
+	sdxi_cxt_stats(cxt, &st);
+	memset(env->buf.dst, 0, TEST_BUF_SIZE);
+	err = test_batch_submit(env, cxt, 16, 0, true);
+	if (!CHECK(!err, "batch with a dropped intr: %d", err) ||
+	    !test_batch_check(env, 16))
+		goto out;
+	err = sdxi_cxt_wait_irq(cxt, st.irqs, TEST_FAULT_SHORT_MS);
+	if (!CHECK(err == -ETIMEDOUT, "dropped interrupt arrived: %d", err))
+		goto out;
+	mafter = test_model_stats(env);
+	if (!CHECK(mafter.irqs_dropped == mbefore.irqs_dropped + 1,
+		   "dropped %llu -> %llu", mbefore.irqs_dropped,
+		   mafter.irqs_dropped))
+		goto out;
+	/* The next one arrives. */
+	memset(env->buf.dst, 0, TEST_BUF_SIZE);
+	err = test_batch_submit(env, cxt, 16, 16, true);
+	if (!CHECK(!err, "batch with intr: %d", err) ||
+	    !CHECK(!memcmp(env->buf.dst + 16 * 256, env->buf.src + 16 * 256,
+			   16 * 256), "second batch differs"))
+		goto out;
+	err = sdxi_cxt_wait_irq(cxt, st.irqs, TEST_TIMEOUT_MS);
+	ok = CHECK(!err, "no interrupt after the dropped one: %d", err);
+out:
+	sdxi_model_inject(test_model(env), SDXI_MODEL_DROP_IRQS, 0);
+	sdxi_cxt_destroy(cxt);
+	return ok;
+}
+
+/*
+ * A stalled function: the copy does not complete, sdxi_cxt_stop() still
+ * works (the admin context runs) and holds after the stall ends; a restart
+ * completes the copy.
+ */
+static bool test_fault_stall(struct test_env *env)
+{
+	struct platform_device *pdev = test_model(env);
+	struct sdxi_model_stats before;
+	struct sdxi_ring_resv resv;
+	struct sdxi_cxt *cxt;
+	bool ok = false;
+	int err;
+
+	cxt = test_fault_cxt(env, SDXI_MODEL_STALL, 1);
+	if (!cxt)
+		return false;
+	before = test_model_stats(env);
+	err = test_fault_submit(env, cxt, 100, &resv);
+	if (!CHECK(!err, "submit: %d", err))
+		goto out;
+	err = sdxi_cmpl_wait(&env->cmpl, TEST_FAULT_SHORT_MS);
+	if (!CHECK(err == -ETIMEDOUT, "stalled copy: %d", err) ||
+	    !test_dst_untouched(env))
+		goto out;
+	err = sdxi_cxt_stop(cxt);
+	if (!CHECK(!err, "stop while stalled: %d", err) ||
+	    !CHECK(sdxi_cxt_state(cxt) == SDXI_CXT_STOP_SW, "state %u",
+		   sdxi_cxt_state(cxt)))
+		goto out;
+	sdxi_model_inject(pdev, SDXI_MODEL_STALL, 0);
+	msleep(TEST_FAULT_SHORT_MS);
+	if (!CHECK(sdxi_cmpl_poll(&env->cmpl) == -EBUSY,
+		   "a stopped context ran") ||
+	    !CHECK(test_model_stats(env).descs == before.descs,
+		   "descriptors ran after the stop") ||
+	    !test_dst_untouched(env))
+		goto out;
+	err = sdxi_cxt_start(cxt);
+	if (!CHECK(!err, "start: %d", err))
+		goto out;
+	err = sdxi_cmpl_wait(&env->cmpl, TEST_TIMEOUT_MS);
+	if (!CHECK(!err, "copy after the stall: %d", err) ||
+	    !CHECK(!memcmp(env->buf.dst + 100, env->buf.src + 100,
+			   TEST_FAULT_LEN), "copy after the stall differs"))
+		goto out;
+	ok = test_copy_one(env, cxt, 5, 9, 30000);
+out:
+	sdxi_model_inject(pdev, SDXI_MODEL_STALL, 0);
+	sdxi_cxt_destroy(cxt);
+	return ok;
+}
+
+/*
+ * A function error: GSV ERROR, an error interrupt, nothing completes; the
+ * contexts are destroyed, the function stopped and started, and a new
+ * context copies again.
+ */
+static bool test_fault_func_error(struct test_env *env)
+{
+	u64 err_irqs = sdxi_fn_err_irqs(env->fn);
+	struct sdxi_cxt *a, *b;
+	struct sdxi_ring_resv resv;
+	unsigned long end;
+	bool ok = false;
+	int err;
+
+	a = test_fault_cxt(env, SDXI_MODEL_FAIL_DESCS, 0);
+	if (!a)
+		return false;
+	b = test_fault_cxt(env, SDXI_MODEL_FUNC_ERROR, 1);
+	if (!b) {
+		sdxi_cxt_destroy(a);
+		return false;
+	}
+	end = jiffies + msecs_to_jiffies(TEST_TIMEOUT_MS);
+	while ((sdxi_fn_gsv(env->fn) != SDXI_GSV_ERROR ||
+		sdxi_fn_err_irqs(env->fn) == err_irqs) &&
+	       time_before(jiffies, end))
+		usleep_range(100, 200);
+	if (!CHECK(sdxi_fn_gsv(env->fn) == SDXI_GSV_ERROR, "GSV %u",
+		   sdxi_fn_gsv(env->fn)) ||
+	    !CHECK(sdxi_fn_err_irqs(env->fn) > err_irqs, "no error interrupt"))
+		goto out;
+	err = test_fault_submit(env, b, 0, &resv);
+	if (!CHECK(!err, "submit: %d", err))
+		goto out;
+	err = sdxi_cmpl_wait(&env->cmpl, TEST_FAULT_SHORT_MS);
+	ok = CHECK(err == -ETIMEDOUT, "copy in a failed function: %d", err) &&
+	     test_dst_untouched(env);
+out:
+	sdxi_cxt_destroy(b);
+	sdxi_cxt_destroy(a);
+	sdxi_fn_stop(env->fn);
+	err = sdxi_fn_start(env->fn);
+	if (!CHECK(!err, "start after the error: %d", err) ||
+	    !CHECK(sdxi_fn_gsv(env->fn) == SDXI_GSV_ACTIVE, "GSV %u",
+		   sdxi_fn_gsv(env->fn)))
+		return false;
+	a = test_fault_cxt(env, SDXI_MODEL_FAIL_DESCS, 0);
+	if (!a)
+		return false;
+	ok &= test_copies(env, a);
+	sdxi_cxt_destroy(a);
+	return ok;
+}
+
 #define RUN(expr)							\
 	do {								\
 		if (expr) {						\
@@ -523,6 +833,10 @@ static int __init test_sdxi_fn_init(void)
 	}
 
 	test_contexts(&env);
+	RUN(test_fault_fail(&env));
+	RUN(test_fault_drop_irq(&env));
+	RUN(test_fault_stall(&env));
+	RUN(test_fault_func_error(&env));
 
 	sdxi_fn_stop(env.fn);
 	RUN(CHECK(sdxi_fn_gsv(env.fn) == SDXI_GSV_STOP, "GSV %u after stop",

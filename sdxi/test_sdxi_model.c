@@ -340,9 +340,19 @@ static bool test_activate(void)
 
 	doorbell(0, 0);
 	EXPECT(WAIT_FOR(csb_signal(0) == 0));
-	EXPECT(read_index(0) == 1);
+	/* The read index moves after the completion block is signalled. */
+	EXPECT(WAIT_FOR(read_index(0) == 1));
 	EXPECT(!(csb_flags(0) & BIT(31)));
 	return !test_failed;
+}
+
+/* Submits @d on context @n with block @csb, which must end without ER. */
+static bool submit_csb(unsigned int n, u8 *d, unsigned int csb)
+{
+	csb_arm(csb, 1);
+	desc_csb(d, csb);
+	return submit(n, d) && EXPECT(csb_signal(csb) == 0) &&
+	       EXPECT(!(csb_flags(csb) & BIT(31)));
 }
 
 static bool admin_range(u32 op, unsigned int first, unsigned int last)
@@ -352,10 +362,7 @@ static bool admin_range(u32 op, unsigned int first, unsigned int last)
 	desc_init(d, op);
 	put_le(d, 8, first, 2);
 	put_le(d, 10, last, 2);
-	csb_arm(1, 1);
-	desc_csb(d, 1);
-	return submit(0, d) && EXPECT(csb_signal(1) == 0) &&
-	       EXPECT(!(csb_flags(1) & BIT(31)));
+	return submit_csb(0, d, 1);
 }
 
 static bool test_cxt_start(void)
@@ -800,6 +807,253 @@ static bool test_reset_activate(void)
 	return !test_failed;
 }
 
+/* ---- Fault injection (sdxi_model_inject()) ---------------------------- */
+
+static u32 fault_left(enum sdxi_model_fault fault)
+{
+	u32 v = U32_MAX;
+
+	EXPECT(!sdxi_model_fault_get(t.pdev, fault, &v));
+	return v;
+}
+
+static struct sdxi_model_stats stats(void)
+{
+	struct sdxi_model_stats st = { };
+
+	EXPECT(!sdxi_model_get_stats(t.pdev, &st));
+	return st;
+}
+
+/* A 64-byte Copy on context 1 from M_SRC to M_DST, CSB 2 armed. */
+static void fault_copy(u8 *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < 64; i++)
+		t.mem[M_SRC + i] = 0x30 + i;
+	memset(t.mem + M_DST, 0xee, 128);
+	desc_init(d, OP_COPY);
+	put_le(d, 4, 64 - 1, 4);
+	put_le(d, 16, pa(M_SRC), 8);
+	put_le(d, 24, pa(M_DST), 8);
+	csb_arm(2, 1);
+	desc_csb(d, 2);
+}
+
+/*
+ * One injected failure: the copy wrote nothing, its block reads ER, the
+ * context stopped in ERR_FN at it, and a log entry names context 1, the
+ * index and the bad-address class (3).  The admin context, which runs the
+ * restart, is not failed by what is left to inject.
+ */
+static bool fail_one(void)
+{
+	u64 index = t.widx[1];
+	u8 d[64], *ent;
+	unsigned int i;
+
+	fault_copy(d);
+	place(1, d, true);
+	ring_bell(1);
+	if (!EXPECT(WAIT_FOR(cxt_state(1) == ST_ERR_FN)))
+		return false;
+	EXPECT(WAIT_FOR(csb_signal(2) == 0));
+	EXPECT(csb_flags(2) & BIT(31));
+	EXPECT(read_index(1) == index);
+	ent = t.mem + M_LOG + ((reg(R_ERR_WRT) - 1) % 64) * 64;
+	EXPECT(get_le(ent, 0, 4) & 1);
+	EXPECT(get_le(ent, 6, 2) == 1);
+	EXPECT(get_le(ent, 8, 8) == index);
+	EXPECT(get_le(ent, 44, 2) == 3);
+	for (i = 0; i < 128; i++)
+		if (!EXPECT(t.mem[M_DST + i] == 0xee))
+			break;
+	return expect_error(index);
+}
+
+static bool test_fault_fail_descs(void)
+{
+	struct sdxi_model_stats before = stats(), after;
+	u8 d[64];
+
+	EXPECT(sdxi_model_inject(t.pdev, SDXI_MODEL_FAIL_DESCS, 2) == 0);
+	EXPECT(fault_left(SDXI_MODEL_FAIL_DESCS) == 2);
+	if (!fail_one())
+		return false;
+	EXPECT(fault_left(SDXI_MODEL_FAIL_DESCS) == 1);
+	if (!fail_one())
+		return false;
+	EXPECT(fault_left(SDXI_MODEL_FAIL_DESCS) == 0);
+	after = stats();
+	EXPECT(after.faults_injected == before.faults_injected + 2);
+	EXPECT(after.descs == before.descs + 2);
+
+	/* Nothing left to inject: the same copy now succeeds. */
+	fault_copy(d);
+	if (!submit(1, d))
+		return false;
+	EXPECT(csb_signal(2) == 0 && !(csb_flags(2) & BIT(31)));
+	EXPECT(!memcmp(t.mem + M_DST, t.mem + M_SRC, 64));
+	EXPECT(t.mem[M_DST + 64] == 0xee);
+	EXPECT(stats().descs == before.descs + 3);
+	/* And garbage is refused. */
+	EXPECT(sdxi_model_inject(t.pdev, SDXI_MODEL_FAIL_DESCS, U32_MAX) ==
+	       -EINVAL);
+	EXPECT(sdxi_model_inject(NULL, SDXI_MODEL_FAIL_DESCS, 1) == -ENODEV);
+	return !test_failed;
+}
+
+/* An Intr descriptor with CSB 3, on context 1. */
+static bool intr_one(void)
+{
+	u8 *akey = t.mem + M_AKEYS + INTR_AKEY * 16;
+	u8 d[64];
+
+	memset(akey, 0, 16);
+	put_le(akey, 0, INTR_VECTOR << 4 | 1 << 1 | 1, 2);	/* IV, VL */
+	desc_init(d, OP_INTR);
+	put_le(d, 12, INTR_AKEY, 2);
+	return submit_csb(1, d, 3);
+}
+
+static bool test_fault_drop_irqs(void)
+{
+	struct sdxi_model_stats before = stats(), after;
+	int irqs = atomic_read(&t.irqs);
+
+	EXPECT(sdxi_model_inject(t.pdev, SDXI_MODEL_DROP_IRQS, 1) == 0);
+	EXPECT(fault_left(SDXI_MODEL_DROP_IRQS) == 1);
+	if (!intr_one())
+		return false;
+	usleep_range(2000, 3000);
+	EXPECT(atomic_read(&t.irqs) == irqs);
+	EXPECT(fault_left(SDXI_MODEL_DROP_IRQS) == 0);
+	EXPECT(cxt_state(1) == ST_RUN);
+	after = stats();
+	EXPECT(after.irqs_dropped == before.irqs_dropped + 1);
+	EXPECT(after.irqs == before.irqs);
+	EXPECT(after.faults_injected == before.faults_injected + 1);
+
+	/* The next one is delivered again. */
+	atomic_set(&t.vector, 0);
+	if (!intr_one())
+		return false;
+	EXPECT(atomic_read(&t.irqs) == irqs + 1);
+	EXPECT(atomic_read(&t.vector) == INTR_VECTOR);
+	after = stats();
+	EXPECT(after.irqs == before.irqs + 1);
+	EXPECT(after.irqs_dropped == before.irqs_dropped + 1);
+	return !test_failed;
+}
+
+/*
+ * A stalled function runs no client descriptor but still runs the admin
+ * context: a CxtStop gets through and holds after the stall ends, and a
+ * CxtStart then runs what waited.
+ */
+static bool test_fault_stall(void)
+{
+	struct sdxi_model_stats before = stats();
+	u64 index = t.widx[1];
+	u8 d[64];
+
+	EXPECT(sdxi_model_inject(t.pdev, SDXI_MODEL_STALL, 2) == -EINVAL);
+	EXPECT(sdxi_model_inject(t.pdev, SDXI_MODEL_STALL, 1) == 0);
+	EXPECT(fault_left(SDXI_MODEL_STALL) == 1);
+	fault_copy(d);
+	place(1, d, true);
+	ring_bell(1);
+	usleep_range(3000, 4000);
+	EXPECT(read_index(1) == index && csb_signal(2) == 1);
+	EXPECT(t.mem[M_DST] == 0xee);
+
+	admin_range(OP_CXT_STOP, 1, 1);
+	EXPECT(cxt_state(1) == ST_STOP_SW);
+	EXPECT(sdxi_model_inject(t.pdev, SDXI_MODEL_STALL, 0) == 0);
+	EXPECT(fault_left(SDXI_MODEL_STALL) == 0);
+	doorbell(1, t.widx[1]);
+	usleep_range(3000, 4000);
+	EXPECT(read_index(1) == index && csb_signal(2) == 1);
+	EXPECT(t.mem[M_DST] == 0xee);
+	EXPECT(stats().descs == before.descs);
+
+	admin_range(OP_CXT_START, 1, 1);
+	EXPECT(wait_done(1) && read_index(1) == t.widx[1]);
+	EXPECT(WAIT_FOR(csb_signal(2) == 0));
+	EXPECT(!(csb_flags(2) & BIT(31)));
+	EXPECT(!memcmp(t.mem + M_DST, t.mem + M_SRC, 64));
+	EXPECT(t.mem[M_DST + 64] == 0xee);
+	EXPECT(stats().descs == before.descs + 1);
+	return !test_failed;
+}
+
+/*
+ * A function error: GSV ERROR, ERR_STS.ERR, a log entry with the function
+ * class (6) and no context (0xffff), the error vector; no context runs,
+ * stops and activation do not leave ERROR, a reset does, and activation
+ * then works again.  Starts and ends with the function reset and stopped.
+ */
+static bool test_fault_func_error(void)
+{
+	u64 index;
+	u8 d[64], *ent;
+
+	reg_put(R_CTL0, 1 << 4 | 3);
+	if (!EXPECT(WAIT_FOR(gsv() == 2)))
+		return false;
+	mem_put64(M_STS(1) + 8, t.widx[1]);
+	mem_put64(M_WIDX(1), t.widx[1]);
+	/* The read index is in place before the context runs. */
+	wmb();
+	t.mem[M_STS(1)] = ST_RUN;
+	atomic_set(&t.err_irqs, 0);
+
+	EXPECT(sdxi_model_inject(t.pdev, SDXI_MODEL_FUNC_ERROR, 0) == -EINVAL);
+	EXPECT(sdxi_model_inject(t.pdev, SDXI_MODEL_FUNC_ERROR, 1) == 0);
+	if (!EXPECT(WAIT_FOR(gsv() == 5)))
+		return false;
+	EXPECT(reg(R_ERR_STS) & 0x8);
+	EXPECT(WAIT_FOR(atomic_read(&t.err_irqs) == 1));
+	EXPECT(reg(R_ERR_WRT) == 1);
+	ent = t.mem + M_LOG;
+	EXPECT(get_le(ent, 0, 4) & 1);
+	EXPECT(get_le(ent, 6, 2) == 0xffff);
+	EXPECT(get_le(ent, 44, 2) == 6);
+	EXPECT(fault_left(SDXI_MODEL_FUNC_ERROR) == 0);
+
+	index = t.widx[1];
+	csb_arm(3, 1);
+	desc_init(d, OP_NOP);
+	desc_csb(d, 3);
+	place(1, d, true);
+	ring_bell(1);
+	/* A soft stop, then ACTIVE: still ERROR, nothing runs. */
+	reg_put(R_CTL0, 1 << 4 | 1);
+	usleep_range(3000, 4000);
+	reg_put(R_CTL0, 1 << 4 | 3);
+	usleep_range(3000, 4000);
+	EXPECT(gsv() == 5);
+	EXPECT(read_index(1) == index && csb_signal(3) == 1);
+
+	reg_put(R_CTL0, 1 << 4 | 0);
+	if (!EXPECT(WAIT_FOR(gsv() == 0)))
+		return false;
+	EXPECT(reg(R_ERR_WRT) == 0 && reg(R_ERR_STS) == 0);
+	reg_put(R_CTL0, 1 << 4 | 3);
+	if (!EXPECT(WAIT_FOR(gsv() == 2)))
+		return false;
+	doorbell(1, t.widx[1]);
+	EXPECT(wait_done(1) && read_index(1) == t.widx[1]);
+	EXPECT(WAIT_FOR(csb_signal(3) == 0));
+	EXPECT(!(csb_flags(3) & BIT(31)));
+
+	reg_put(R_CTL0, 0);
+	EXPECT(WAIT_FOR(gsv() == 0));
+	atomic_set(&t.err_irqs, 0);
+	return !test_failed;
+}
+
 static const struct sdxi_ktest tests[] = {
 	{ "caps", test_caps },
 	{ "activate", test_activate },
@@ -818,8 +1072,12 @@ static const struct sdxi_ktest tests[] = {
 	{ "error_order", test_error_order },
 	{ "ring_overrun", test_ring_overrun },
 	{ "cxt_stop", test_cxt_stop },
+	{ "fault_fail_descs", test_fault_fail_descs },
+	{ "fault_drop_irqs", test_fault_drop_irqs },
+	{ "fault_stall", test_fault_stall },
 	{ "reset", test_reset },
 	{ "reset_activate", test_reset_activate },
+	{ "fault_func_error", test_fault_func_error },
 };
 
 static int test_setup(void)
