@@ -41,6 +41,7 @@
 #define UOFF_SDXI_FILL_BLOCK	32
 #define UOFF_SDXI_SCRATCH	64
 #define UOFF_SDXI_POLL_MS	20
+#define UOFF_SDXI_RESTARTS	4
 
 static unsigned int channels = 2;
 module_param(channels, uint, 0444);
@@ -81,6 +82,7 @@ struct uoff_sdxi_chan {
 	struct sdxi_ring_resv	batch;	/* written, not posted; chan->lock */
 	bool			cpu_work; /* CPU slots written; chan->lock */
 	bool			dead;	/* the CPU does everything */
+	unsigned int		restart_failures;
 	u64			stuck;	/* the slot the worker waits for */
 	unsigned long		stuck_since;
 	struct delayed_work	work;
@@ -290,7 +292,16 @@ static int uoff_sdxi_write(struct uoff_chan *chan, unsigned int i,
 	if (sdxi_cxt_space(sc->cxt) < n + 1 ||
 	    sdxi_cxt_reserve(sc->cxt, n, &resv)) {
 		uoff_sdxi_unmap(sc, slot);
-		return -ENOSPC;
+		/*
+		 * Nothing of ours is in flight, yet the ring is full: the
+		 * context is not running.  The worker restarts it; this one
+		 * goes to the CPU rather than wait for a reap that never
+		 * comes.
+		 */
+		if (sc->tail + i != smp_load_acquire(&sc->head))
+			return -ENOSPC;
+		sc->cpu_work = true;
+		return 0;
 	}
 	if (x->op == UOFF_OP_FILL)
 		for (k = 0; k < UOFF_SDXI_SCRATCH; k++)
@@ -395,7 +406,16 @@ static void uoff_sdxi_recover(struct uoff_sdxi_chan *sc)
 		WRITE_ONCE(sc->dead, true);
 	spin_unlock(&chan->lock);
 
-	if (fn_ok && sdxi_cxt_start(sc->cxt)) {
+	if (!fn_ok)
+		return;
+	/*
+	 * A restart can fail the way the work did (the Nop that replaces the
+	 * failed descriptor fails too): the next recovery tries again, up to
+	 * a few times in a row.
+	 */
+	if (!sdxi_cxt_start(sc->cxt)) {
+		sc->restart_failures = 0;
+	} else if (++sc->restart_failures >= UOFF_SDXI_RESTARTS) {
 		dev_err(sc->dev, "context %u does not restart: using the CPU\n",
 			sdxi_cxt_id(sc->cxt));
 		WRITE_ONCE(sc->dead, true);
@@ -460,6 +480,9 @@ static void uoff_sdxi_work(struct work_struct *work)
 		uoff_sdxi_recover(sc);
 		sc->stuck_since = 0;
 	}
+	/* Stopped by an error with nothing left to wait for: restart it. */
+	if (!READ_ONCE(sc->dead) && sdxi_cxt_state(sc->cxt) != SDXI_CXT_RUN)
+		uoff_sdxi_recover(sc);
 }
 
 static void uoff_sdxi_chan_free(struct uoff_sdxi_chan *sc)
