@@ -22,6 +22,7 @@
 #include <linux/err.h>
 #include <linux/interrupt.h>
 #include <linux/list.h>
+#include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
@@ -355,7 +356,7 @@ sdxi_dma_prep_memcpy(struct dma_chan *chan, dma_addr_t dst, dma_addr_t src,
 	if (!len || (src < dst + len && dst < src + len) ||
 	    src + len - 1 < src || dst + len - 1 < dst)
 		return NULL;
-	nr = DIV_ROUND_UP_ULL(len, sd->max_len);
+	nr = div64_u64(len + sd->max_len - 1, sd->max_len);
 	if (nr > SDXI_DMA_RING_ENTRIES - 1)
 		return NULL;
 
