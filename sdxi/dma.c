@@ -418,6 +418,17 @@ static enum dma_status sdxi_dma_tx_status(struct dma_chan *chan,
 	return ret;
 }
 
+/* Transactions dropped unfinished give back what the client mapped. */
+static void sdxi_dma_drop(struct sdxi_dma_chan *sc, struct list_head *list,
+			  struct list_head *to)
+{
+	struct sdxi_dma_desc *d;
+
+	list_for_each_entry(d, list, node)
+		dma_descriptor_unmap(&d->tx);
+	list_splice_tail_init(list, to);
+}
+
 /*
  * Drops everything not completed yet, without callbacks; their cookies
  * read as complete from now on.  What is on the ring is stopped, and its
@@ -429,11 +440,11 @@ static int sdxi_dma_terminate_all(struct dma_chan *chan)
 	unsigned long flags;
 
 	spin_lock_irqsave(&sc->lock, flags);
-	list_splice_tail_init(&sc->submitted, &sc->free);
-	list_splice_tail_init(&sc->queued, &sc->free);
+	sdxi_dma_drop(sc, &sc->submitted, &sc->free);
+	sdxi_dma_drop(sc, &sc->queued, &sc->free);
 	chan->completed_cookie = chan->cookie;
 	if (!list_empty(&sc->active)) {
-		list_splice_tail_init(&sc->active, &sc->terminated);
+		sdxi_dma_drop(sc, &sc->active, &sc->terminated);
 		if (!sc->recovering) {
 			sc->recovering = true;
 			schedule_work(&sc->restart);

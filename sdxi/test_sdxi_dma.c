@@ -217,6 +217,31 @@ static bool test_refused(void)
 	return true;
 }
 
+/*
+ * A poller's copy: no interrupt asked for, no ack at prep.  dma_sync_wait()
+ * issues it and polls tx_status until it completes; the client acks it.
+ */
+static bool test_polled(void)
+{
+	struct test_buf *b = &test_bufs[1];
+	struct dma_async_tx_descriptor *tx;
+	dma_cookie_t cookie;
+
+	memset(b->dst, 0, TEST_BUF_SIZE);
+	test_buf_sync(b, false);
+	tx = dmaengine_prep_dma_memcpy(test_chans[1], b->dst_dma + 3,
+				       b->src_dma, 70000, 0);
+	if (!EXPECT(tx))
+		return false;
+	cookie = dmaengine_submit(tx);
+	if (!EXPECT(dma_submit_error(cookie) == 0))
+		return false;
+	EXPECT(dma_sync_wait(test_chans[1], cookie) == DMA_COMPLETE);
+	async_tx_ack(tx);
+	test_buf_sync(b, true);
+	return EXPECT(!memcmp(b->dst + 3, b->src, 70000));
+}
+
 /* TEST_MANY copies of @len issued at once on channel @c into @run. */
 static bool test_submit_many(unsigned int c, struct test_run *run,
 			     size_t len, dma_cookie_t *last)
@@ -355,6 +380,7 @@ static bool test_error(void)
 static const struct sdxi_ktest tests[] = {
 	{ "sizes", test_sizes },
 	{ "refused", test_refused },
+	{ "polled", test_polled },
 	{ "many", test_many },
 	{ "two_channels", test_two_channels },
 	{ "terminate", test_terminate },
