@@ -118,6 +118,23 @@ struct device *sdxi_fn_device(struct sdxi_fn *fn)
 EXPORT_SYMBOL_GPL(sdxi_fn_device);
 
 /**
+ * sdxi_fn_max_buffer() - the longest buffer one descriptor may name
+ * @fn: the function, active
+ *
+ * CAP1.MAX_BUFFER reads as 2 MiB shifted by the field, so that 11 is
+ * 4 GiB, as the reference driver programs it; never more than a Copy takes.
+ *
+ * Return: the length in bytes.
+ */
+u64 sdxi_fn_max_buffer(struct sdxi_fn *fn)
+{
+	u64 len = (u64)SZ_2M << FIELD_GET(SDXI_CAP1_MAX_BUFFER, fn->cap1);
+
+	return min_t(u64, len, SDXI_COPY_MAX);
+}
+EXPORT_SYMBOL_GPL(sdxi_fn_max_buffer);
+
+/**
  * sdxi_fn_gsv() - the function's state as it reports it
  * @fn: the function
  *

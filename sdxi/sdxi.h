@@ -118,6 +118,7 @@ int sdxi_fn_start(struct sdxi_fn *fn);
 void sdxi_fn_stop(struct sdxi_fn *fn);
 struct device *sdxi_fn_device(struct sdxi_fn *fn);
 u32 sdxi_fn_gsv(struct sdxi_fn *fn);
+u64 sdxi_fn_max_buffer(struct sdxi_fn *fn);
 void sdxi_fn_irq(struct sdxi_fn *fn, unsigned int vector);
 unsigned int sdxi_fn_drain_errlog(struct sdxi_fn *fn);
 u64 sdxi_fn_err_irqs(struct sdxi_fn *fn);
@@ -176,5 +177,10 @@ int sdxi_fn_register(struct sdxi_fn *fn);
 void sdxi_fn_unregister(struct sdxi_fn *fn);
 void sdxi_client_register(struct sdxi_client *client);
 void sdxi_client_unregister(struct sdxi_client *client);
+
+/* ---- The dmaengine provider (dma.c), from sdxi.ko's init and exit --- */
+
+void sdxi_dma_init(void);
+void sdxi_dma_exit(void);
 
 #endif /* _SDXI_H */

@@ -58,3 +58,62 @@ kmod_test_load() {
 	kmod_passed=${1-}
 	kmod_failed=${2-}
 }
+
+# One SDXI test module on the functional model: loads sdxi.ko (with the
+# arguments $3..., and then only if not loaded yet when there are none),
+# sdxi_model.ko and sdxi_model_front.ko from $moddir, then test module $1,
+# which runs its tests while it loads; unloads all of them again.  Exits
+# with 4 (skip) or 1 (fail, with $2 naming the tests); returns on success
+# with sdxi_passed set.  The caller defines skip, fail and moddir.
+# shellcheck disable=SC2034,SC2154 # sdxi_passed is the caller's, moddir too
+sdxi_model_kmod_test() {
+	sdxi_ko=$1
+	sdxi_what=$2
+	shift 2
+	for f in sdxi sdxi_model sdxi_model_front "$sdxi_ko"; do
+		[ -f "$moddir/$f.ko" ] || skip "$moddir/$f.ko not found"
+	done
+	if loaded "$sdxi_ko"; then
+		rmmod "$sdxi_ko" || fail "$sdxi_ko left loaded and stuck"
+	fi
+	# The tests take the function: one someone else holds is not theirs.
+	loaded sdxi_model && skip "sdxi_model.ko already loaded"
+	loaded sdxi_model_front && skip "sdxi_model_front.ko already loaded"
+	[ $# -gt 0 ] && loaded sdxi && skip "sdxi.ko already loaded"
+
+	sdxi_ours=
+	if ! loaded sdxi; then
+		insmod "$moddir/sdxi.ko" "$@" ||
+			fail "insmod sdxi.ko: exit status $?"
+		sdxi_ours=sdxi
+	fi
+	for m in sdxi_model sdxi_model_front; do
+		insmod "$moddir/$m.ko" || { sdxi_unload;
+			fail "insmod $m.ko: exit status $?"; }
+		sdxi_ours="$m $sdxi_ours"
+	done
+
+	kmod_test_load "$sdxi_ko" "$moddir/$sdxi_ko.ko" "$sdxi_ko|sdxi"
+	if [ "$kmod_rc" -ne 0 ]; then
+		sdxi_unload
+		fail "insmod $sdxi_ko.ko: exit status $kmod_rc"
+	fi
+	[ -n "$kmod_passed" ] || { rmmod "$sdxi_ko"; sdxi_unload;
+		fail "no '$sdxi_ko: N passed, M failed' line in dmesg"; }
+	rmmod "$sdxi_ko" || fail "rmmod $sdxi_ko: exit status $?"
+	loaded "$sdxi_ko" && fail "$sdxi_ko still loaded after rmmod"
+	sdxi_unload
+
+	[ "$kmod_failed" -eq 0 ] || fail "$kmod_failed $sdxi_what tests failed"
+	[ "$kmod_passed" -gt 0 ] || fail "no $sdxi_what test passed"
+	sdxi_passed=$kmod_passed
+}
+
+# Unloads, in reverse order, what sdxi_model_kmod_test loaded.
+sdxi_unload() {
+	for m in $sdxi_ours; do
+		rmmod "$m" || fail "rmmod $m: exit status $?"
+		loaded "$m" && fail "$m still loaded after rmmod"
+	done
+	sdxi_ours=
+}
