@@ -58,10 +58,21 @@ GZIP_DEMO	:= cat Documentation/*.rst /bin/busybox >demo.bin && ./uoff-gzip -kv d
 		./uoff-gzip -dc demo.bin.gz | cmp - demo.bin && \
 		echo "uoff-gzip: demo.bin $$(wc -c <demo.bin) bytes -> demo.bin.gz $$(wc -c <demo.bin.gz) bytes, decompressed and verified"
 
+# The copies run on the SDXI functional model (a software SDXI function in
+# the guest kernel) unless DEMO_ENGINE=cpu.
+DEMO_ENGINE	?= sdxi
+SDXI_MODEL_LOAD	:= for m in sdxi sdxi_model sdxi_model_front uoffload_sdxi; do \
+		insmod /lib/modules/uoffload/$$m.ko || exit 1; done
+ifeq ($(DEMO_ENGINE),sdxi)
+DEMO_SETUP	:= $(SDXI_MODEL_LOAD) && echo "demo: the SDXI functional model serves copies and fills" &&
+else
+DEMO_SETUP	:=
+endif
+
 demo: setup
 	@$(BUILD_FOR_VM)
 	$(VMRUN) $(VM_KERNEL) --add examples/uoff-copy --add examples/uoff-gzip --add Documentation -- \
-		sh -c './uoff-copy -s 64M && dd if=/dev/urandom of=in.bin bs=1M count=8 2>/dev/null && ./uoff-copy in.bin out.bin && $(GZIP_DEMO)'
+		sh -c '$(DEMO_SETUP) ./uoff-copy -s 64M && dd if=/dev/urandom of=in.bin bs=1M count=8 2>/dev/null && ./uoff-copy in.bin out.bin && $(GZIP_DEMO)'
 
 # TCG emulates glibc's "rep movsb" memcpy slowly; the tunable keeps the
 # memcpy baseline on its vector loop, as fast as memcpy gets in the guest.

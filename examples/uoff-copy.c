@@ -343,8 +343,94 @@ static int file_mode(const char *in_path, const char *out_path)
 	return 0;
 }
 
+/*
+ * Which engines did the work: the module's stats file, read before and
+ * after.  Bytes per engine are summed over the copy channels ("chanN" on
+ * the CPU, "dchanN" on a device; compression channels left out), plus what
+ * ran inline in the submitting task.
+ */
+#define STATS_PATH	"/sys/class/misc/uoffload/stats"
+
+struct served {
+	double inline_bytes, cpu_bytes, dev_bytes, doorbells, irqs;
+	unsigned int dev_chans;
+	char dev_engine[32];
+};
+
+static double stat_value(char (*names)[64], const double *vals, int n,
+			 const char *prefix, const char *key)
+{
+	char want[96];
+
+	snprintf(want, sizeof(want), "%s.%s", prefix, key);
+	for (int i = 0; i < n; i++)
+		if (!strcmp(names[i], want))
+			return vals[i];
+	return 0;
+}
+
+static bool read_served(struct served *s)
+{
+	static char names[1024][64], engines[1024][32];
+	static double vals[1024];
+	FILE *f = fopen(STATS_PATH, "r");
+	char line[160];
+	int n = 0;
+
+	memset(s, 0, sizeof(*s));
+	if (!f)
+		return false;
+	while (n < 1024 && fgets(line, sizeof(line), f)) {
+		engines[n][0] = 0;
+		vals[n] = 0;
+		if (sscanf(line, "%63s %31s", names[n], engines[n]) != 2)
+			continue;
+		vals[n] = strtod(engines[n], NULL);
+		n++;
+	}
+	fclose(f);
+	for (int i = 0; i < n; i++)
+		if (!strcmp(names[i], "inline_bytes"))
+			s->inline_bytes = vals[i];
+	for (int i = 0; i < n; i++) {
+		char prefix[64], *dot = strrchr(names[i], '.');
+
+		if (!dot || strcmp(dot, ".engine") || !strncmp(names[i], "zchan", 5))
+			continue;
+		snprintf(prefix, sizeof(prefix), "%.*s", (int)(dot - names[i]), names[i]);
+		if (!strcmp(engines[i], "cpu")) {
+			s->cpu_bytes += stat_value(names, vals, n, prefix, "bytes");
+			continue;
+		}
+		s->dev_bytes += stat_value(names, vals, n, prefix, "bytes");
+		s->doorbells += stat_value(names, vals, n, prefix, "doorbells");
+		s->irqs += stat_value(names, vals, n, prefix, "irqs");
+		s->dev_chans++;
+		memcpy(s->dev_engine, engines[i], sizeof(s->dev_engine));
+	}
+	return true;
+}
+
+static void report_served(const struct served *before)
+{
+	const double mib = 1 << 20;
+	struct served now;
+
+	if (!read_served(&now))
+		return;
+	if (now.dev_chans)
+		printf("uoff-copy: served by %s (%u channel%s): %.1f MiB, %.0f doorbells, %.0f interrupts\n",
+		       now.dev_engine, now.dev_chans, now.dev_chans == 1 ? "" : "s",
+		       (now.dev_bytes - before->dev_bytes) / mib,
+		       now.doorbells - before->doorbells, now.irqs - before->irqs);
+	printf("uoff-copy: served by the CPU: %.1f MiB inline, %.1f MiB on its channels\n",
+	       (now.inline_bytes - before->inline_bytes) / mib,
+	       (now.cpu_bytes - before->cpu_bytes) / mib);
+}
+
 int main(int argc, char **argv)
 {
+	struct served before;
 	struct uoff_features feat = { 0 };
 	size_t size = 64 << 20;
 	int iters = 5, opt, ret;
@@ -374,10 +460,13 @@ int main(int argc, char **argv)
 	ret = io_uring_queue_init(3 * depth, &ring, 0);
 	if (ret < 0)
 		return fail("io_uring_queue_init: %s", strerror(-ret));
+	read_served(&before);
 	if (argc - optind == 2)
 		ret = file_mode(argv[optind], argv[optind + 1]);
 	else
 		ret = buffer_mode(size, iters, &feat);
+	if (!ret)
+		report_served(&before);
 	io_uring_queue_exit(&ring);
 	return ret;
 }
