@@ -1037,9 +1037,6 @@ static void sdxi_result(unsigned int i, unsigned int m, const struct runner *rn,
 	if (d[ST_DEV_FALLBACKS] || d[ST_DEV_ERRORS])
 		note("# note: %s: %llu fallbacks to the CPU, %llu device errors\n", name,
 		     d[ST_DEV_FALLBACKS], d[ST_DEV_ERRORS]);
-	if (rn->delta.model_ok && d[ST_MODEL_IRQS] != d[ST_DEV_IRQS])
-		note("# note: %s: the model raised %llu interrupts, the channels took %llu\n",
-		     name, d[ST_MODEL_IRQS], d[ST_DEV_IRQS]);
 	r->qd = rn->qd;
 	r->nr = rn->kind == RUN_BATCH ? rn->nr : 1;
 	r->ops = rn->best;
@@ -1060,8 +1057,10 @@ static void sdxi_result(unsigned int i, unsigned int m, const struct runner *rn,
 	bench(r->bells, 4, "doorbells/op", "%s.doorbells_per_op", name);
 	bench(r->irqs, 4, "irqs/op", "%s.irqs_per_op", name);
 	bench((double)d[ST_DEV_DESCS] / copies, 3, "descs/op", "%s.engine_descs_per_op", name);
-	if (r->mdescs >= 0)
-		bench(r->mdescs, 3, "descs/op", "%s.model_descs_per_op", name);
+	if (r->mdescs < 0)
+		return;
+	bench(r->mdescs, 3, "descs/op", "%s.model_descs_per_op", name);
+	bench((double)d[ST_MODEL_IRQS] / copies, 4, "irqs/op", "%s.model_irqs_per_op", name);
 }
 
 /* Returns false if there are no SDXI channels to measure. */
