@@ -26,12 +26,16 @@
  * GLIBC_TUNABLES=glibc.cpu.x86_rep_movsb_threshold=1000000000 gives a
  * baseline without that artefact.
  *
+ * The SDXI part (see sdxi_bench()) runs when the module has SDXI device
+ * channels; -s runs only that part.
+ *
  * Each result is one line "bench: <name> <value> <unit>"; -q prints only
  * those.  Every offload slice writes a freshly poisoned destination and is
  * compared with its source afterwards.
  *
  * Exit status: 0 all ops succeeded and verified, 1 an op failed or a copy
- * did not verify, 2 usage, 4 (kselftest skip) no /dev/uoffload.
+ * did not verify, 2 usage, 4 (kselftest skip) no /dev/uoffload or, with
+ * -s, no SDXI channels.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -66,13 +70,46 @@
 #ifndef STATS_PATH
 #define STATS_PATH	"/sys/class/misc/uoffload/stats"
 #endif
+#ifndef MODEL_STATS_PATH
+#define MODEL_STATS_PATH "/sys/kernel/debug/sdxi_model/stats"
+#endif
 
 enum kind { RUN_MEMCPY, RUN_NOP, RUN_COPY, RUN_BATCH };
 static const char *const kind_names[] = { "memcpy", "NOP", "COPY", "BATCH" };
 
+/*
+ * Counters summed from the module's stats file: the CPU channels ("chanN.")
+ * and the device channels ("dchanN."), and the SDXI model's own, if loaded.
+ */
+enum stat_id {
+	ST_INLINE_REQS, ST_RING_REQS, ST_DESCS, ST_DOORBELLS,
+	ST_DEV_REQS, ST_DEV_DESCS, ST_DEV_DOORBELLS, ST_DEV_IRQS, ST_DEV_BYTES,
+	ST_DEV_FALLBACKS, ST_DEV_ERRORS, ST_MODEL_DESCS, ST_MODEL_IRQS, ST_NR
+};
+
+struct stat_key {
+	const char *prefix;	/* the name, or with field its channel prefix */
+	const char *field;	/* ".descs"..., or NULL for a whole name */
+	enum stat_id id;
+};
+
+static const struct stat_key module_keys[] = {
+	{ "inline_reqs", NULL, ST_INLINE_REQS }, { "ring_reqs", NULL, ST_RING_REQS },
+	{ "chan", ".descs", ST_DESCS }, { "chan", ".doorbells", ST_DOORBELLS },
+	{ "dchan", ".reqs", ST_DEV_REQS }, { "dchan", ".descs", ST_DEV_DESCS },
+	{ "dchan", ".doorbells", ST_DEV_DOORBELLS }, { "dchan", ".irqs", ST_DEV_IRQS },
+	{ "dchan", ".bytes", ST_DEV_BYTES }, { "dchan", ".fallbacks", ST_DEV_FALLBACKS },
+	{ "dchan", ".errors", ST_DEV_ERRORS },
+};
+
+static const struct stat_key model_keys[] = {
+	{ "descs", NULL, ST_MODEL_DESCS }, { "irqs", NULL, ST_MODEL_IRQS },
+};
+
 struct stats {
-	bool ok;
-	unsigned long long inline_reqs, ring_reqs, descs, doorbells;
+	bool ok, model_ok;
+	unsigned int dchans;		/* device channels ("dchanN.engine" lines) */
+	unsigned long long v[ST_NR];
 };
 
 struct runner {
@@ -191,42 +228,64 @@ static int set_threshold(const char *val)
 	return write_param(val);
 }
 
-static void read_stats(struct stats *s)
+/* Whether name is key: "<prefix><digits><field>", or "<prefix>" without a field. */
+static bool stat_matches(const char *name, const struct stat_key *key)
 {
-	FILE *f = fopen(STATS_PATH, "r");
+	size_t plen = strlen(key->prefix);
+
+	if (!key->field)
+		return !strcmp(name, key->prefix);
+	if (strncmp(name, key->prefix, plen))
+		return false;
+	name += plen;
+	plen = strspn(name, "0123456789");
+	return plen && !strcmp(name + plen, key->field);
+}
+
+/* Add the counters of one "name value" file to s; false if it cannot be read. */
+static bool parse_stats(const char *path, const struct stat_key *keys, unsigned int nr,
+			struct stats *s)
+{
+	FILE *f = fopen(path, "r");
 	char line[128], name[64];
 	unsigned long long v;
 
-	memset(s, 0, sizeof(*s));
 	if (!f)
-		return;
-	s->ok = true;
+		return false;
 	while (fgets(line, sizeof(line), f)) {
-		const char *field;
+		static const struct stat_key engine = { "dchan", ".engine", ST_NR };
+		int n = sscanf(line, "%63s %llu", name, &v);
 
-		if (sscanf(line, "%63s %llu", name, &v) != 2)
-			continue;
-		field = strchr(name, '.');
-		if (!strcmp(name, "inline_reqs"))
-			s->inline_reqs = v;
-		else if (!strcmp(name, "ring_reqs"))
-			s->ring_reqs = v;
-		else if (!strncmp(name, "chan", 4) && field && !strcmp(field, ".descs"))
-			s->descs += v;
-		else if (!strncmp(name, "chan", 4) && field && !strcmp(field, ".doorbells"))
-			s->doorbells += v;
+		if (n >= 1 && stat_matches(name, &engine))
+			s->dchans++;
+		for (unsigned int k = 0; n == 2 && k < nr; k++) {
+			if (stat_matches(name, &keys[k])) {
+				s->v[keys[k].id] += v;
+				break;
+			}
+		}
 	}
 	fclose(f);
+	return true;
+}
+
+static void read_stats(struct stats *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->ok = parse_stats(STATS_PATH, module_keys,
+			    sizeof(module_keys) / sizeof(module_keys[0]), s);
+	s->model_ok = parse_stats(MODEL_STATS_PATH, model_keys,
+				  sizeof(model_keys) / sizeof(model_keys[0]), s);
 }
 
 /* d += b - a */
 static void add_delta(struct stats *d, const struct stats *a, const struct stats *b)
 {
 	d->ok = a->ok && b->ok;
-	d->inline_reqs += b->inline_reqs - a->inline_reqs;
-	d->ring_reqs += b->ring_reqs - a->ring_reqs;
-	d->descs += b->descs - a->descs;
-	d->doorbells += b->doorbells - a->doorbells;
+	d->model_ok = a->model_ok && b->model_ok;
+	d->dchans = b->dchans;
+	for (int k = 0; k < ST_NR; k++)
+		d->v[k] += b->v[k] - a->v[k];
 }
 
 /* Keep within the module's per-file in-flight limits, so submission never sleeps. */
@@ -390,20 +449,21 @@ static void run_point(struct runner *rn, int n)
 /* Doorbells per request and descriptors per doorbell of a ring-path runner. */
 static void ring_stats(const char *name, const struct runner *rn)
 {
-	unsigned long long bells = rn->delta.doorbells;
+	unsigned long long bells = rn->delta.v[ST_DOORBELLS];
 
 	if (!rn->delta.ok)
 		return;
 	bench(rn->sqes ? (double)bells / rn->sqes : 0, 3, "doorbells/op",
 	      "%s.doorbells_per_op", name);
-	bench(bells ? (double)rn->delta.descs / bells : 0, 2, "descs/doorbell",
+	bench(bells ? (double)rn->delta.v[ST_DESCS] / bells : 0, 2, "descs/doorbell",
 	      "%s.descs_per_doorbell", name);
 }
 
 /* Say so when the stats show requests that did not take the forced path. */
 static void check_path(const struct runner *rn, bool ring_path)
 {
-	unsigned long long other = ring_path ? rn->delta.inline_reqs : rn->delta.ring_reqs;
+	unsigned long long other = ring_path ? rn->delta.v[ST_INLINE_REQS] :
+					   rn->delta.v[ST_RING_REQS];
 
 	if (rn->delta.ok && other)
 		note("# note: %s: %llu of %llu requests took the %s path\n", rn->name, other,
@@ -917,6 +977,181 @@ static void zip_summary(void)
 	}
 }
 
+/*
+ * SDXI: with SDXI device channels present ("dchanN." lines in the stats,
+ * uoffload_sdxi.ko loaded) and inline_threshold forced to 0, every copy
+ * goes to the SDXI contexts.  For 4 KiB and 1 MiB copies, single COPY SQEs
+ * with several in flight and BATCH SQEs of several copies each run against
+ * memcpy() over the same buffers (bytes/s) and, at 4 KiB, the NOP rate of
+ * the same ring (ops/s).  An op is one copy, a BATCH SQE counting as its
+ * copies.  The stats deltas give the doorbells rung and the interrupts
+ * taken per copy, and, when the SDXI model is loaded, the descriptors it
+ * executed per copy; every copy's destination is verified as above.
+ */
+enum { SX_SINGLE, SX_BATCH, SX_MODES };
+static const char *const sdxi_mode_names[] = { "single", "batch" };
+/* Per size: SQEs in flight for single, BATCH SQEs in flight and copies per SQE. */
+static const struct {
+	const char *name;
+	size_t size;
+	unsigned int single_qd, batch_qd, batch_nr;
+} sdxi_sizes[] = {
+	{ "4k", 4096, RATE_QD, 8, BATCH_NR },
+	{ "1m", 1 << 20, 16, 4, 8 },
+};
+#define SDXI_NR_SIZES	(sizeof(sdxi_sizes) / sizeof(sdxi_sizes[0]))
+
+struct sdxi_result {
+	bool done;
+	unsigned int qd, nr;		/* SQEs in flight, copies per SQE */
+	double ops;			/* copies per second, best slice */
+	double vs_memcpy, vs_nop;	/* vs_nop only at 4 KiB */
+	double bells, irqs, mdescs;	/* per copy; mdescs < 0: no model */
+};
+
+static struct sdxi_result sdxi_results[SDXI_NR_SIZES][SX_MODES];
+static double sdxi_memcpy[SDXI_NR_SIZES], sdxi_nop;
+static unsigned int sdxi_chans;
+
+/* Check that the copies of rn went to the device, and keep its numbers. */
+static void sdxi_result(unsigned int i, unsigned int m, const struct runner *rn,
+			const struct runner *mc, const struct runner *nop)
+{
+	struct sdxi_result *r = &sdxi_results[i][m];
+	const unsigned long long *d = rn->delta.v;
+	unsigned long long copies = rn->sqes * (rn->kind == RUN_BATCH ? rn->nr : 1);
+	char name[64];
+
+	snprintf(name, sizeof(name), "sdxi.%s.%s", sdxi_sizes[i].name, sdxi_mode_names[m]);
+	if (!rn->delta.ok || !copies) {
+		error("%s: no stats or no copies", name);
+		return;
+	}
+	/* A request cut across channels counts on each: at least one per SQE. */
+	if (d[ST_RING_REQS] != rn->sqes || d[ST_DEV_REQS] < rn->sqes)
+		error("%s: of %llu requests %llu took the ring path, %llu reached the SDXI "
+		      "channels", name, rn->sqes, d[ST_RING_REQS], d[ST_DEV_REQS]);
+	if (d[ST_DEV_BYTES] != copies * rn->size)
+		error("%s: the SDXI channels moved %llu bytes, %llu expected", name,
+		      d[ST_DEV_BYTES], copies * rn->size);
+	if (d[ST_DEV_FALLBACKS] || d[ST_DEV_ERRORS])
+		note("# note: %s: %llu fallbacks to the CPU, %llu device errors\n", name,
+		     d[ST_DEV_FALLBACKS], d[ST_DEV_ERRORS]);
+	r->qd = rn->qd;
+	r->nr = rn->kind == RUN_BATCH ? rn->nr : 1;
+	r->ops = rn->best;
+	r->vs_memcpy = rn->best / mc->best;
+	r->vs_nop = nop ? rn->best / nop->best : 0;
+	r->bells = (double)d[ST_DEV_DOORBELLS] / copies;
+	r->irqs = (double)d[ST_DEV_IRQS] / copies;
+	r->mdescs = rn->delta.model_ok ? (double)d[ST_MODEL_DESCS] / copies : -1;
+	r->done = true;
+
+	bench(r->ops, 0, "ops/s", "%s", name);
+	bench(r->ops * rn->size / 1e9, 3, "GB/s", "%s.bytes", name);
+	bench(r->vs_memcpy, 4, "x", "%s.vs_memcpy", name);
+	if (nop)
+		bench(r->vs_nop, 4, "x", "%s.vs_nop", name);
+	bench(r->qd, 0, "sqes", "%s.qd", name);
+	bench(r->nr, 0, "copies/sqe", "%s.per_sqe", name);
+	bench(r->bells, 4, "doorbells/op", "%s.doorbells_per_op", name);
+	bench(r->irqs, 4, "irqs/op", "%s.irqs_per_op", name);
+	bench((double)d[ST_DEV_DESCS] / copies, 3, "descs/op", "%s.engine_descs_per_op", name);
+	if (r->mdescs < 0)
+		return;
+	bench(r->mdescs, 3, "descs/op", "%s.model_descs_per_op", name);
+	bench((double)d[ST_MODEL_IRQS] / copies, 4, "irqs/op", "%s.model_irqs_per_op", name);
+}
+
+/* Returns false if there are no SDXI channels to measure. */
+static bool sdxi_bench(void)
+{
+	struct stats st;
+	char name[4][64];
+	int ret;
+
+	read_stats(&st);
+	if (!st.dchans)
+		return false;
+	sdxi_chans = st.dchans;
+	ret = set_threshold("0");
+	if (ret < 0) {
+		error("sdxi: cannot set inline_threshold to 0: %s", strerror(-ret));
+		return true;
+	}
+	note("# sdxi: %u device channel%s, inline_threshold=0; an op is one copy; "
+	     "batch = %u x 4 KiB or %u x 1 MiB copies per BATCH SQE\n", sdxi_chans,
+	     sdxi_chans == 1 ? "" : "s", sdxi_sizes[0].batch_nr, sdxi_sizes[1].batch_nr);
+	for (unsigned int i = 0; i < SDXI_NR_SIZES && !stop; i++) {
+		size_t size = sdxi_sizes[i].size;
+		unsigned int nr = sdxi_sizes[i].batch_nr;
+		bool with_nop = size == RATE_SIZE;
+		struct runner rn[4] = {
+			{ .kind = RUN_MEMCPY, .size = size, .name = name[0] },
+			{ .kind = RUN_COPY, .size = size, .name = name[1],
+			  .qd = clamp_qd(sdxi_sizes[i].single_qd, size) },
+			{ .kind = RUN_BATCH, .size = size, .nr = nr, .name = name[2],
+			  .qd = clamp_qd(sdxi_sizes[i].batch_qd, size * nr) },
+			{ .kind = RUN_NOP, .qd = RATE_QD, .name = name[3] },
+		};
+
+		if (feat.max_batch && rn[2].nr > feat.max_batch)
+			rn[2].nr = feat.max_batch;
+		snprintf(name[0], sizeof(name[0]), "sdxi.%s.memcpy", sdxi_sizes[i].name);
+		snprintf(name[1], sizeof(name[1]), "sdxi.%s.single", sdxi_sizes[i].name);
+		snprintf(name[2], sizeof(name[2]), "sdxi.%s.batch", sdxi_sizes[i].name);
+		snprintf(name[3], sizeof(name[3]), "sdxi.nop");
+		run_point(rn, with_nop ? 4 : 3);
+		if (stop || rn[0].failed || (with_nop && rn[3].failed))
+			break;
+		sdxi_memcpy[i] = rn[0].best * size;
+		bench(sdxi_memcpy[i] / 1e9, 3, "GB/s", "%s", name[0]);
+		if (with_nop) {
+			sdxi_nop = rn[3].best;
+			bench(sdxi_nop, 0, "ops/s", "%s", name[3]);
+		}
+		for (unsigned int m = 0; m < SX_MODES; m++)
+			if (!rn[1 + m].failed)
+				sdxi_result(i, m, &rn[1 + m], &rn[0], with_nop ? &rn[3] : NULL);
+	}
+	restore_threshold();
+	return true;
+}
+
+static void sdxi_summary(void)
+{
+	bool any = false;
+
+	for (unsigned int i = 0; i < SDXI_NR_SIZES; i++)
+		any |= sdxi_results[i][SX_SINGLE].done || sdxi_results[i][SX_BATCH].done;
+	if (!any)
+		return;
+	note("  sdxi: %u channels, inline_threshold=0; op = one copy; per op: doorbells, "
+	     "interrupts, model descriptors\n    %-4s %-6s %6s | %9s %8s | %8s %8s | %7s %7s %7s\n",
+	     sdxi_chans, "size", "mode", "qd x n", "ops/s", "MB/s", "x memcpy", "x NOP",
+	     "bells", "irqs", "descs");
+	for (unsigned int i = 0; i < SDXI_NR_SIZES; i++) {
+		for (unsigned int m = 0; m < SX_MODES; m++) {
+			const struct sdxi_result *r = &sdxi_results[i][m];
+			char shape[16], vs_nop[16] = "-", mdescs[16] = "-";
+
+			if (!r->done)
+				continue;
+			snprintf(shape, sizeof(shape), "%ux%u", r->qd, r->nr);
+			if (r->vs_nop)
+				snprintf(vs_nop, sizeof(vs_nop), "%.4f", r->vs_nop);
+			if (r->mdescs >= 0)
+				snprintf(mdescs, sizeof(mdescs), "%.3f", r->mdescs);
+			note("    %-4s %-6s %6s | %9.0f %8.1f | %8.4f %8s | %7.4f %7.4f %7s\n",
+			     sdxi_sizes[i].name, sdxi_mode_names[m], shape, r->ops,
+			     r->ops * sdxi_sizes[i].size / 1e6, r->vs_memcpy, vs_nop, r->bells,
+			     r->irqs, mdescs);
+		}
+	}
+	note("    baselines: memcpy 4k %.1f MB/s, 1m %.1f MB/s; NOP %.0f ops/s\n",
+	     sdxi_memcpy[0] / 1e6, sdxi_memcpy[1] / 1e6, sdxi_nop);
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -925,10 +1160,11 @@ static void on_signal(int sig)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: uoff_bench [-t SECONDS] [-q] [-z]\n"
+	fprintf(stderr, "usage: uoff_bench [-t SECONDS] [-q] [-z | -s]\n"
 		"  -t SECONDS  time per runner of each point (default 1)\n"
 		"  -q          print only the \"bench: <name> <value> <unit>\" lines\n"
-		"  -z          only the compression part\n");
+		"  -z          only the compression part\n"
+		"  -s          only the SDXI part (skip, 4, without SDXI channels)\n");
 	exit(2);
 }
 
@@ -943,11 +1179,11 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	unsigned int batch_nr = BATCH_NR;
 	uint64_t x = 0x243f6a8885a308d3ULL;
-	bool zip_only = false;
+	bool zip_only = false, sdxi_only = false;
 	char *end;
 	int opt, ret;
 
-	while ((opt = getopt(argc, argv, "t:qzh")) != -1) {
+	while ((opt = getopt(argc, argv, "t:qzsh")) != -1) {
 		switch (opt) {
 		case 't':
 			seconds = strtod(optarg, &end);
@@ -960,11 +1196,14 @@ int main(int argc, char **argv)
 		case 'z':
 			zip_only = true;
 			break;
+		case 's':
+			sdxi_only = true;
+			break;
 		default:
 			usage();
 		}
 	}
-	if (optind != argc)
+	if (optind != argc || (zip_only && sdxi_only))
 		usage();
 
 	uoff_fd = io_uring_offload_open(0);
@@ -1010,7 +1249,7 @@ int main(int argc, char **argv)
 	     feat.max_inflight_ops, (unsigned long long)feat.max_inflight_bytes,
 	     seconds, SLICES);
 
-	for (int p = 0; p < 3 && !stop && !zip_only; p++) {
+	for (int p = 0; p < 3 && !stop && !zip_only && !sdxi_only; p++) {
 		const char *pn = path_names[p];
 		bool forced = path_values[p], ring_path = p == 1;
 		char name[3][64];
@@ -1087,15 +1326,25 @@ int main(int argc, char **argv)
 		path_done[p] = true;
 	}
 	restore_threshold();
-	if (!stop)
+	if (!stop && !sdxi_only)
 		zip_bench();
+	if (!stop && !zip_only) {
+		bool sdxi_done = sdxi_bench();
+
+		if (!sdxi_done && sdxi_only) {
+			printf("uoff_bench: SKIP: no SDXI channels (dchanN) in %s\n", STATS_PATH);
+			return KSFT_SKIP;
+		}
+		if (!sdxi_done)
+			note("# sdxi: skipped, no SDXI channels (load uoffload_sdxi.ko)\n");
+	}
 	if (stop)
 		error("interrupted");
 
-	note("\nsummary:%s", zip_only ? "\n" : " offload/memcpy at");
-	for (unsigned int i = 0; i < NR_SIZES && !zip_only; i++)
+	note("\nsummary:%s", zip_only || sdxi_only ? "\n" : " offload/memcpy at");
+	for (unsigned int i = 0; i < NR_SIZES && !zip_only && !sdxi_only; i++)
 		note(" %s", size_names[i]);
-	if (!zip_only)
+	if (!zip_only && !sdxi_only)
 		note("; 4 KiB copy rates relative to NOP\n");
 	for (int p = 0; p < 3; p++) {
 		if (!path_done[p])
@@ -1107,6 +1356,7 @@ int main(int argc, char **argv)
 		     batch_vs_nop[p]);
 	}
 	zip_summary();
+	sdxi_summary();
 	note("  result: %s\n", failures ? "FAIL" : "PASS (all ops succeeded, all copies verified)");
 	return failures ? 1 : 0;
 }
