@@ -83,6 +83,11 @@
 #define MODEL_MAX_BUFFER	11
 #define MODEL_MAX_ERRLOG_SZ	4
 #define MODEL_MAX_AKEY_SZ	4
+/*
+ * Descriptors one context runs before the engine serves the others: the
+ * admin context must not wait behind a client that keeps its ring fed.
+ */
+#define MODEL_BURST		4
 
 /* Operation groups (TYPE) and the bit each has in an OPB_000 map. */
 #define TYPE_DMABASE		0x001
@@ -571,9 +576,16 @@ static enum model_err admin_set_range(struct sdxi_model *m, const u8 *desc,
 			return err;
 		if (cxt_set_state(&c, state))
 			return MODEL_ERR_ADDR;
-		/* A started context runs what is already on its ring. */
+		/*
+		 * A started context runs what is already on its ring.  A
+		 * stopped one has nothing pending: once the stop completes,
+		 * software may invalidate its entry, and a doorbell rung
+		 * before the stop must not make the engine load it again.
+		 */
 		if (state == CXT_RUN)
 			set_bit(num, m->pending);
+		else
+			clear_bit(num, m->pending);
 	}
 	return MODEL_OK;
 }
@@ -657,6 +669,7 @@ static enum model_err model_complete(const u8 *desc, bool error)
 /* Runs a context's ring from its read index while slots are valid. */
 static void model_run_cxt(struct sdxi_model *m, u16 num)
 {
+	unsigned int burst = 0;
 	u8 desc[DESC_SIZE];
 	struct model_cxt c;
 	enum model_err err;
@@ -668,9 +681,14 @@ static void model_run_cxt(struct sdxi_model *m, u16 num)
 		model_error(m, NULL, num, 0, err);
 		return;
 	}
-	for (;;) {
+	for (;; burst++) {
 		if (cxt_state(&c, &state) || state != CXT_RUN)
 			return;
+		/* Its turn is over: the others go first, then it goes on. */
+		if (burst == MODEL_BURST) {
+			set_bit(num, m->pending);
+			return;
+		}
 		/* Stalled: the doorbell is kept for when the stall ends. */
 		if (num && READ_ONCE(m->stall)) {
 			set_bit(num, m->pending);

@@ -989,6 +989,81 @@ static bool test_fault_stall(void)
 }
 
 /*
+ * A doorbell rung while the context could not run (stalled) is dropped by
+ * CxtStop: once the stop completes, software may invalidate the context's
+ * L1 entry, and the engine must not load it again (no error log entry).
+ * Ends with context 1 running and its ring empty.
+ */
+static bool test_stop_drops_doorbell(void)
+{
+	u8 *l1 = t.mem + M_L1 + 1 * 32;
+	u64 index = t.widx[1], wrt = reg(R_ERR_WRT), ent;
+	u8 d[64];
+
+	EXPECT(sdxi_model_inject(t.pdev, SDXI_MODEL_STALL, 1) == 0);
+	desc_init(d, OP_NOP);
+	place(1, d, true);
+	ring_bell(1);
+	usleep_range(3000, 4000);
+	EXPECT(read_index(1) == index);
+
+	admin_range(OP_CXT_STOP, 1, 1);
+	EXPECT(cxt_state(1) == ST_STOP_SW);
+	ent = get_le(l1, 0, 8);
+	put_le(l1, 0, ent & ~1ULL, 8);
+	admin_range(OP_SYNC, 0, 127);
+	EXPECT(sdxi_model_inject(t.pdev, SDXI_MODEL_STALL, 0) == 0);
+	usleep_range(3000, 4000);
+	EXPECT(reg(R_ERR_WRT) == wrt);
+	EXPECT(!(reg(R_ERR_STS) & 1));
+	EXPECT(read_index(1) == index);
+
+	put_le(l1, 0, ent, 8);
+	admin_range(OP_SYNC, 0, 127);
+	admin_range(OP_CXT_START, 1, 1);
+	EXPECT(wait_done(1) && read_index(1) == t.widx[1]);
+	return !test_failed;
+}
+
+/*
+ * A context with a full ring does not keep the next one waiting until its
+ * ring is empty: contexts 1 and 2 are started together, 1 with a ring full
+ * of Nops, 2 with one Copy of context 1's read index.  The Copy runs before
+ * context 1 has run all its Nops.  Ends with context 2 stopped.
+ */
+static bool test_burst(void)
+{
+	u64 first = t.widx[1], seen;
+	unsigned int i;
+	u8 d[64];
+
+	admin_range(OP_CXT_STOP, 1, 2);
+	desc_init(d, OP_NOP);
+	for (i = 0; i < CLIENT_RING_SZ; i++)
+		place(1, d, true);
+	memset(t.mem + M_DST, 0xee, 8);
+	desc_init(d, OP_COPY);
+	put_le(d, 4, 8 - 1, 4);
+	put_le(d, 16, pa(M_STS(1) + 8), 8);
+	put_le(d, 24, pa(M_DST), 8);
+	place(2, d, true);
+	/* The slots are in place before the write indexes cover them. */
+	wmb();
+	mem_put64(M_WIDX(1), t.widx[1]);
+	mem_put64(M_WIDX(2), t.widx[2]);
+
+	admin_range(OP_CXT_START, 1, 2);
+	EXPECT(WAIT_FOR(read_index(1) == t.widx[1] &&
+			read_index(2) == t.widx[2]));
+	seen = mem_get64(M_DST);
+	pr_info("burst: context 2 ran after %llu of context 1's %u\n",
+		seen - first, CLIENT_RING_SZ);
+	EXPECT(seen - first < CLIENT_RING_SZ);
+	admin_range(OP_CXT_STOP, 2, 2);
+	return !test_failed;
+}
+
+/*
  * A function error: GSV ERROR, ERR_STS.ERR, a log entry with the function
  * class (6) and no context (0xffff), the error vector; no context runs,
  * stops and activation do not leave ERROR, a reset does, and activation
@@ -1075,6 +1150,8 @@ static const struct sdxi_ktest tests[] = {
 	{ "fault_fail_descs", test_fault_fail_descs },
 	{ "fault_drop_irqs", test_fault_drop_irqs },
 	{ "fault_stall", test_fault_stall },
+	{ "stop_drops_doorbell", test_stop_drops_doorbell },
+	{ "burst", test_burst },
 	{ "reset", test_reset },
 	{ "reset_activate", test_reset_activate },
 	{ "fault_func_error", test_fault_func_error },
