@@ -59,6 +59,7 @@ struct sdxi_cxt {
 	void __iomem *db;
 	atomic64_t irqs;
 	wait_queue_head_t irq_wait;
+	bool stuck;		/* did not stop: kept until the function stops */
 	sdxi_cxt_notify_fn notify;	/* under fn->cxt_lock */
 	void *notify_data;
 	u64 errors;		/* under fn->err_lock */
@@ -87,6 +88,7 @@ struct sdxi_fn {
 	struct sdxi_cxt admin;
 	struct sdxi_cmpl admin_cmpl;
 	struct mutex admin_mutex;	/* one admin command at a time */
+	bool admin_late;		/* the last one timed out */
 	spinlock_t cxt_lock;		/* the cxt table */
 	struct sdxi_cxt *cxt[SDXI_L1_TABLE_ENTRIES];
 	spinlock_t err_lock;		/* the error log's read side */
@@ -477,19 +479,27 @@ EXPORT_SYMBOL_GPL(sdxi_fn_start);
  * sdxi_fn_stop() - stop and reset an active function, free its tables
  * @fn: the function
  *
- * Client contexts still there run no more; sdxi_cxt_destroy() frees them.
+ * Client contexts still there run no more; sdxi_cxt_destroy() frees them,
+ * and this frees those it had to keep because they did not stop.
  */
 void sdxi_fn_stop(struct sdxi_fn *fn)
 {
+	unsigned int i;
+
 	if (!fn->active)
 		return;
 	sdxi_fn_reset(fn);
 	sdxi_write(fn, SDXI_MMIO_ERR_CFG, 0);
 	sdxi_write(fn, SDXI_MMIO_CXT_L2, 0);
 	fn->active = false;
+	fn->admin_late = false;
 	sdxi_cxt_mem_free(fn, &fn->admin.mem);
 	sdxi_cmpl_free(fn, &fn->admin_cmpl);
 	sdxi_fn_free_tables(fn);
+	/* Reset, it runs nothing: contexts that did not stop can go. */
+	for (i = 1; i <= SDXI_FN_MAX_CXT; i++)
+		if (fn->cxt[i] && fn->cxt[i]->stuck)
+			sdxi_cxt_destroy(fn->cxt[i]);
 }
 EXPORT_SYMBOL_GPL(sdxi_fn_stop);
 
@@ -751,6 +761,18 @@ static int sdxi_admin_run(struct sdxi_fn *fn, struct sdxi_desc *cmd)
 		err = -EIO;
 		goto out;
 	}
+	/*
+	 * A command that timed out is still on the ring and still names the
+	 * completion block: the next may only go once the function is done
+	 * with it, or its late signal would end the next one early.
+	 */
+	if (fn->admin_late) {
+		if (sdxi_cmpl_poll(&fn->admin_cmpl) == -EBUSY) {
+			err = -ETIMEDOUT;
+			goto out;
+		}
+		fn->admin_late = false;
+	}
 	err = sdxi_cxt_reserve(&fn->admin, 1, &resv);
 	if (err)
 		goto out;
@@ -761,6 +783,8 @@ static int sdxi_admin_run(struct sdxi_fn *fn, struct sdxi_desc *cmd)
 	err = sdxi_cmpl_wait(&fn->admin_cmpl, SDXI_ADMIN_TIMEOUT_MS);
 	if (err == -EIO)
 		sdxi_fn_drain_errlog(fn);
+	else if (err == -ETIMEDOUT)
+		fn->admin_late = true;
 out:
 	mutex_unlock(&fn->admin_mutex);
 	return err;
@@ -987,6 +1011,10 @@ EXPORT_SYMBOL_GPL(sdxi_cxt_stop);
 /**
  * sdxi_cxt_destroy() - stop a context and free it
  * @cxt: the context, or NULL
+ *
+ * A context that does not stop while its function is active may still run:
+ * it is kept, its memory valid, until sdxi_fn_stop() has reset the
+ * function.  Either way the caller must not use @cxt any more.
  */
 void sdxi_cxt_destroy(struct sdxi_cxt *cxt)
 {
@@ -997,9 +1025,19 @@ void sdxi_cxt_destroy(struct sdxi_cxt *cxt)
 	fn = cxt->fn;
 	/* A function stopped meanwhile has let go of its tables already. */
 	if (fn->active) {
-		if (sdxi_cxt_stop(cxt))
-			dev_warn(fn->dev, "context %u did not stop\n",
-				 cxt->id);
+		if (sdxi_cxt_stop(cxt) &&
+		    sdxi_fn_gsv(fn) == SDXI_GSV_ACTIVE) {
+			/*
+			 * It may still run: its ring, status and the memory
+			 * its descriptors name must outlive that, so it stays
+			 * until sdxi_fn_stop() has reset the function.
+			 */
+			dev_err(fn->dev,
+				"context %u did not stop: kept until the function stops\n",
+				cxt->id);
+			cxt->stuck = true;
+			return;
+		}
 		sdxi_cxt_unpublish(cxt);
 		/* The function may have cached the entry: a Sync drops it. */
 		if (sdxi_fn_sync(fn))
