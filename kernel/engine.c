@@ -11,11 +11,13 @@
 #include <linux/bitops.h>
 #include <linux/export.h>
 #include <linux/minmax.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/nodemask.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/sysfs.h>
 #include <linux/topology.h>
 
@@ -38,9 +40,107 @@ struct uoff_chan_set {
 /* CPU channels, always there. */
 static struct uoff_chan_set uoff_move = { .name = "chan" };
 static struct uoff_chan_set uoff_zip = { .name = "zchan", .any_node = true };
-/* Device channels (SDXI, dmaengine): serve copy and fill when there are any. */
+
+/*
+ * Device channels, all of them (uoff_dev, for the counters) and by backend:
+ * copies and fills go to the first backend of the "backends" parameter
+ * that has channels.
+ */
+enum { UOFF_BE_END, UOFF_BE_SDXI, UOFF_BE_DMAENGINE, UOFF_BE_CPU };
+
+static const struct {
+	const char	*name;
+	u64		engine;
+} uoff_backends[] = {
+	[UOFF_BE_SDXI]		= { "sdxi",	 UOFF_ENGINE_SDXI },
+	[UOFF_BE_DMAENGINE]	= { "dmaengine", UOFF_ENGINE_DMAENGINE },
+	[UOFF_BE_CPU]		= { "cpu",	 UOFF_ENGINE_CPU },
+};
+
 static struct uoff_chan_set uoff_dev = { .name = "dchan" };
-static DEFINE_MUTEX(uoff_dev_lock);	/* uoff_dev's updates */
+static struct uoff_chan_set uoff_dev_by[] = {
+	[UOFF_BE_SDXI]		= { .name = "sdxi" },
+	[UOFF_BE_DMAENGINE]	= { .name = "dmaengine" },
+};
+static DEFINE_MUTEX(uoff_dev_lock);	/* the device tables' updates */
+
+/* UOFF_BE_* in order of preference, one per byte from the lowest. */
+static u32 uoff_backend_order = UOFF_BE_SDXI | UOFF_BE_DMAENGINE << 8 |
+				UOFF_BE_CPU << 16;
+
+static int uoff_backends_set(const char *val, const struct kernel_param *kp)
+{
+	char *buf, *p, *tok;
+	unsigned int n = 0, i, seen = 0;
+	u32 order = 0;
+	int ret = 0;
+
+	buf = kstrdup(val, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	p = strim(buf);
+	while ((tok = strsep(&p, ",")) && !ret) {
+		for (i = UOFF_BE_SDXI; i <= UOFF_BE_CPU; i++)
+			if (!strcmp(strim(tok), uoff_backends[i].name))
+				break;
+		if (i > UOFF_BE_CPU || seen & BIT(i))
+			ret = -EINVAL;
+		seen |= BIT(i);
+		order |= i << (8 * n++);
+	}
+	kfree(buf);
+	if (ret || !order)
+		return -EINVAL;
+	WRITE_ONCE(uoff_backend_order, order);
+	return 0;
+}
+
+static int uoff_backends_get(char *buf, const struct kernel_param *kp)
+{
+	u32 order = READ_ONCE(uoff_backend_order);
+	int at = 0;
+
+	for (; order; order >>= 8)
+		at += sysfs_emit_at(buf, at, "%s%s", at ? "," : "",
+				    uoff_backends[order & 0xff].name);
+	return at + sysfs_emit_at(buf, at, "\n");
+}
+
+static const struct kernel_param_ops uoff_backends_ops = {
+	.set	= uoff_backends_set,
+	.get	= uoff_backends_get,
+};
+module_param_cb(backends, &uoff_backends_ops, NULL, 0644);
+MODULE_PARM_DESC(backends,
+		 "Engines for copy and fill, in order of preference: the first with channels serves (default sdxi,dmaengine,cpu; the CPU is always the last resort)");
+
+/**
+ * uoff_backend_enabled() - may a backend's channels serve copies and fills?
+ * @engine: its UOFF_ENGINE_* bit
+ *
+ * Return: true if "backends" names it before "cpu".
+ */
+bool uoff_backend_enabled(u64 engine)
+{
+	u32 order = READ_ONCE(uoff_backend_order);
+
+	for (; order && (order & 0xff) != UOFF_BE_CPU; order >>= 8)
+		if (uoff_backends[order & 0xff].engine == engine)
+			return true;
+	return false;
+}
+EXPORT_SYMBOL_GPL(uoff_backend_enabled);
+
+/* The set copies and fills go to now; under rcu_read_lock(). */
+static const struct uoff_chan_set *uoff_move_set(void)
+{
+	u32 order = READ_ONCE(uoff_backend_order);
+
+	for (; order && (order & 0xff) != UOFF_BE_CPU; order >>= 8)
+		if (rcu_access_pointer(uoff_dev_by[order & 0xff].tab))
+			return &uoff_dev_by[order & 0xff];
+	return &uoff_move;
+}
 
 /* Compression channels per node: streams are CPU-bound, one per CPU. */
 #define UOFF_ZIP_CHANS_PER_NODE	4
@@ -308,8 +408,8 @@ static void uoff_chan_put_user(struct uoff_chan *chan)
  * @req: the request, of at least one byte; req->done runs once every
  *	 descriptor has finished, possibly before this returns
  *
- * Copies and fills go to the device channels when there are any, to the
- * CPU channels otherwise.  Never waits for ring space: what does not fit
+ * Copies and fills go to the channels of the first backend in "backends"
+ * that has any, the CPU channels at the latest.  Never waits for ring space: what does not fit
  * waits on the channels' backlogs and is written as the executors free
  * slots.
  */
@@ -324,11 +424,8 @@ void uoff_req_submit(struct uoff_req *req)
 	struct uoff_xfer x;
 
 	rcu_read_lock();
-	if (!uoff_op_is_zip(req->segs[0].op)) {
-		set = &uoff_dev;
-		if (!rcu_access_pointer(uoff_dev.tab))
-			set = &uoff_move;
-	}
+	if (!uoff_op_is_zip(req->segs[0].op))
+		set = uoff_move_set();
 	tab = rcu_dereference(set->tab);
 	first = uoff_chan_pick(tab, set->any_node);
 	if (req->bytes >= UOFF_SPREAD_MIN)
@@ -398,7 +495,12 @@ static unsigned int uoff_chan_set_nr(const struct uoff_chan_set *set)
 /* The channels copies and fills go to. */
 unsigned int uoff_engine_nr_chans(void)
 {
-	return uoff_chan_set_nr(&uoff_dev) ?: uoff_chan_set_nr(&uoff_move);
+	unsigned int nr;
+
+	rcu_read_lock();
+	nr = uoff_chan_set_nr(uoff_move_set());
+	rcu_read_unlock();
+	return nr;
 }
 
 unsigned int uoff_engine_nr_zip_chans(void)
@@ -415,7 +517,7 @@ u64 uoff_engine_mask(void)
 	if (uoff_zip_have_acomp())
 		mask |= UOFF_ENGINE_ACOMP;
 	rcu_read_lock();
-	tab = rcu_dereference(uoff_dev.tab);
+	tab = rcu_dereference(uoff_move_set()->tab);
 	for (i = 0; tab && i < tab->nr; i++)
 		mask |= tab->chans[i]->ops->engine;
 	rcu_read_unlock();
@@ -507,45 +609,76 @@ void uoff_chan_destroy(struct uoff_chan *chan)
 }
 EXPORT_SYMBOL_GPL(uoff_chan_destroy);
 
-/* Replace uoff_dev's table by @tab; the old one is freed after readers. */
-static void uoff_dev_tab_swap(struct uoff_chan_tab *tab)
+/* Put @tab in place of @set's table; the old one is freed after readers. */
+static void uoff_tab_swap(struct uoff_chan_set *set, struct uoff_chan_tab *tab)
 {
 	struct uoff_chan_tab *old;
 
-	old = rcu_replace_pointer(uoff_dev.tab, tab,
+	old = rcu_replace_pointer(set->tab, tab,
 				  lockdep_is_held(&uoff_dev_lock));
 	if (old)
 		kfree_rcu(old, rcu);
+}
+
+/* A copy of @set's table with @chan added or removed; NULL when empty. */
+static struct uoff_chan_tab *uoff_tab_edit(struct uoff_chan_set *set,
+					   struct uoff_chan *chan, bool add,
+					   gfp_t gfp)
+{
+	const struct uoff_chan_tab *old;
+	struct uoff_chan_tab *tab;
+	unsigned int nr, i, j = 0;
+
+	old = rcu_dereference_protected(set->tab,
+					lockdep_is_held(&uoff_dev_lock));
+	nr = old ? old->nr : 0;
+	if (!add && nr <= 1)
+		return NULL;
+	tab = kzalloc(struct_size(tab, chans, add ? nr + 1 : nr - 1), gfp);
+	if (!tab)
+		return ERR_PTR(-ENOMEM);
+	for (i = 0; i < nr; i++)
+		if (old->chans[i] != chan && (add || j < nr - 1))
+			tab->chans[j++] = old->chans[i];
+	if (add)
+		tab->chans[j++] = chan;
+	tab->nr = j;
+	return tab;
+}
+
+static struct uoff_chan_set *uoff_dev_set_of(const struct uoff_chan *chan)
+{
+	return &uoff_dev_by[chan->ops->engine == UOFF_ENGINE_DMAENGINE ?
+			    UOFF_BE_DMAENGINE : UOFF_BE_SDXI];
 }
 
 /**
  * uoff_chan_attach() - start sending copies and fills to a device channel
  * @chan: from uoff_chan_create(), its backend ready to execute
  *
- * While device channels exist, copies and fills that are not run inline go
- * to them rather than to the CPU channels.
+ * While its backend is the first in "backends" with channels, copies and
+ * fills that are not run inline go to its channels.
  *
  * Return: 0 or -ENOMEM.
  */
 int uoff_chan_attach(struct uoff_chan *chan)
 {
-	struct uoff_chan_tab *tab, *old;
-	unsigned int nr;
+	struct uoff_chan_set *by = uoff_dev_set_of(chan);
+	struct uoff_chan_tab *all, *mine;
 
 	mutex_lock(&uoff_dev_lock);
-	old = rcu_dereference_protected(uoff_dev.tab,
-					lockdep_is_held(&uoff_dev_lock));
-	nr = old ? old->nr : 0;
-	tab = kzalloc(struct_size(tab, chans, nr + 1), GFP_KERNEL);
-	if (!tab) {
+	all = uoff_tab_edit(&uoff_dev, chan, true, GFP_KERNEL);
+	mine = uoff_tab_edit(by, chan, true, GFP_KERNEL);
+	if (IS_ERR(all) || IS_ERR(mine)) {
 		mutex_unlock(&uoff_dev_lock);
+		if (!IS_ERR(all))
+			kfree(all);
+		if (!IS_ERR(mine))
+			kfree(mine);
 		return -ENOMEM;
 	}
-	tab->nr = nr + 1;
-	if (nr)
-		memcpy(tab->chans, old->chans, nr * sizeof(*tab->chans));
-	tab->chans[nr] = chan;
-	uoff_dev_tab_swap(tab);
+	uoff_tab_swap(&uoff_dev, all);
+	uoff_tab_swap(by, mine);
 	mutex_unlock(&uoff_dev_lock);
 	return 0;
 }
@@ -573,22 +706,13 @@ static bool uoff_chan_idle(struct uoff_chan *chan)
  */
 void uoff_chan_detach(struct uoff_chan *chan)
 {
-	struct uoff_chan_tab *tab = NULL, *old;
-	unsigned int i, j = 0;
+	/* A detach must not fail for want of memory. */
+	const gfp_t gfp = GFP_KERNEL | __GFP_NOFAIL;
+	struct uoff_chan_set *by = uoff_dev_set_of(chan);
 
 	mutex_lock(&uoff_dev_lock);
-	old = rcu_dereference_protected(uoff_dev.tab,
-					lockdep_is_held(&uoff_dev_lock));
-	if (old->nr > 1) {
-		/* No memory: __GFP_NOFAIL, a detach must not fail. */
-		tab = kzalloc(struct_size(tab, chans, old->nr - 1),
-			      GFP_KERNEL | __GFP_NOFAIL);
-		tab->nr = old->nr - 1;
-		for (i = 0; i < old->nr; i++)
-			if (old->chans[i] != chan && j < tab->nr)
-				tab->chans[j++] = old->chans[i];
-	}
-	uoff_dev_tab_swap(tab);
+	uoff_tab_swap(&uoff_dev, uoff_tab_edit(&uoff_dev, chan, false, gfp));
+	uoff_tab_swap(by, uoff_tab_edit(by, chan, false, gfp));
 	mutex_unlock(&uoff_dev_lock);
 	/* Submitters that found it have taken their hold by now. */
 	synchronize_rcu();

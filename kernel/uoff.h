@@ -181,6 +181,7 @@ struct uoff_chan *uoff_chan_create(const struct uoff_chan_ops *ops,
 void uoff_chan_destroy(struct uoff_chan *chan);
 int uoff_chan_attach(struct uoff_chan *chan);
 void uoff_chan_detach(struct uoff_chan *chan);
+bool uoff_backend_enabled(u64 engine);
 unsigned int uoff_engine_nr_zip_chans(void);
 u64 uoff_engine_mask(void);
 int uoff_engine_show_stats(char *buf, int at);

@@ -63,8 +63,10 @@ unload_ours() {
 }
 
 saved_thr=$(cat $pdir/inline_threshold)
+saved_be=$(cat $pdir/backends)
 finish() {
 	echo "$saved_thr" > $pdir/inline_threshold
+	echo "$saved_be" > $pdir/backends
 	[ -w "$fault/stall" ] && echo 0 > "$fault/stall"
 	unload_ours
 	echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
@@ -119,6 +121,25 @@ check "no CPU fallbacks without faults" [ "$(dsum fallbacks)" -eq 0 ]
 
 # One copy and one fill of 16 MiB, checked (hold_busy 0).
 one_op() { ./hold_busy 0; }
+
+# ---- The backends parameter ----------------------------------------------
+be=$pdir/backends
+order=sdxi,dmaengine,cpu
+check "backends: the default order" [ "$(cat $be)" = "$order" ]
+check "backends: an unknown name is refused" sh -c "! echo bogus > $be"
+check "backends: a repeated name is refused" sh -c "! echo sdxi,sdxi > $be"
+check "backends: an empty list is refused" sh -c "! echo > $be"
+check "backends: unchanged after refusals" [ "$(cat $be)" = "$order" ]
+echo cpu > $be
+descs=$(dsum descs)
+check "backends=cpu: ops end right" one_op
+check "backends=cpu: the SDXI channels stay idle" [ "$(dsum descs)" -eq "$descs" ]
+echo dmaengine,sdxi > $be
+check "backends=dmaengine,sdxi: reads back" [ "$(cat $be)" = dmaengine,sdxi ]
+check "backends=dmaengine,sdxi: ops end right" one_op
+check "backends=dmaengine,sdxi: SDXI serves (no dmaengine channels)" \
+	[ "$(dsum descs)" -gt "$descs" ]
+echo $order > $be
 
 # ---- Injected faults ------------------------------------------------------
 if [ -d "$fault" ]; then
