@@ -6,7 +6,7 @@
 #   make check      install what is missing, build, run every test (VM)
 #   make demo       install what is missing, build, run uoff-copy (VM)
 #   make bench      install what is missing, build, run the benchmark (VM)
-#   make install    install the module and the library on this machine
+#   make install    install the module, the library and uoffctl on this machine
 #
 # KDIR=<tree> builds the module against another kernel tree; the VM then
 # boots that tree's arch/x86/boot/bzImage.
@@ -29,10 +29,10 @@ ifeq ($(origin KDIR),command line)
 VM_KERNEL	:= --kernel $(KDIR)/arch/x86/boot/bzImage
 endif
 
-.PHONY: all modules lib selftests examples setup check demo bench \
+.PHONY: all modules lib selftests examples uoffctl setup check demo bench \
 	install clean
 
-all: modules lib selftests examples
+all: modules lib selftests examples uoffctl
 
 modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
@@ -45,6 +45,10 @@ selftests: lib
 
 examples: lib
 	$(MAKE) -C examples
+
+# Linked with libaccel-config (libaccel-config-dev).
+uoffctl:
+	$(MAKE) -C tools/uoffctl
 
 setup:
 	@$(SETUP)
@@ -89,15 +93,17 @@ bench: setup
 		env GLIBC_TUNABLES=glibc.cpu.x86_rep_movsb_threshold=1000000000 \
 		sh -c '$(BENCH_RUN)'
 
-install: modules lib
+install: modules lib uoffctl
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
 	$(MAKE) -C liburing-ext install
+	$(MAKE) -C tools/uoffctl install
 	depmod -a $(KVER)
 
 clean:
 	$(MAKE) -C liburing-ext clean
 	$(MAKE) -C $(SELFTESTS) clean
 	$(MAKE) -C examples clean
+	$(MAKE) -C tools/uoffctl clean
 	rm -rf kernel/*.o kernel/*.ko kernel/*.mod kernel/*.mod.c kernel/.*.cmd \
 		kernel/modules.order sdxi/*.o sdxi/*.ko sdxi/*.mod sdxi/*.mod.c \
 		sdxi/.*.cmd sdxi/modules.order .*.cmd .module-common.o Module.symvers \
