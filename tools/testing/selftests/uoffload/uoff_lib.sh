@@ -117,3 +117,14 @@ sdxi_unload() {
 	done
 	sdxi_ours=
 }
+
+# TAP lines for a script that ends with a "# Totals:" line: ok and not_ok
+# print one and count it in pass or fail (nr numbers them); check DESC CMD...
+# is ok when CMD succeeds.
+tap_ok() { nr=$((${nr:-0} + 1)); pass=$((${pass:-0} + 1)); echo "ok $nr $*"; }
+tap_not_ok() { nr=$((${nr:-0} + 1)); fail=$((${fail:-0} + 1)); echo "not ok $nr $*"; }
+tap_check() {
+	tap_what=$1
+	shift
+	if "$@"; then tap_ok "$tap_what"; else tap_not_ok "$tap_what"; fi
+}

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # uoffctl (tools/uoffctl), in the guest with uoffload loaded:
-#   - status lists exactly the channels of the stats file, with the same
-#     engine, node and counters, and GET_FEATURES' engines and parameters;
+#   - status lists exactly the channels of sysfs (channels/<name>/ files,
+#     else the stats file), with the same engine, node and counters, and
+#     GET_FEATURES' engines and the module parameters;
 #   - its counters rise after a copy and a fill on the channels;
 #   - with the SDXI model and uoffload_sdxi.ko loaded it shows the sdxi
 #     channels and the sdxi engine;
@@ -20,6 +21,7 @@
 cd "$(dirname "$0")" || exit 1
 moddir=${UOFFLOAD_MODDIR:-/lib/modules/uoffload}
 stats=/sys/class/misc/uoffload/stats
+chandir=/sys/class/misc/uoffload/channels
 pdir=/sys/module/uoffload/parameters
 tmp=${TMPDIR:-/tmp}/uoffctl_test.$$
 
@@ -29,13 +31,6 @@ tmp=${TMPDIR:-/tmp}/uoffctl_test.$$
 pass=0
 fail=0
 nr=0
-ok() { nr=$((nr + 1)); pass=$((pass + 1)); echo "ok $nr $*"; }
-not_ok() { nr=$((nr + 1)); fail=$((fail + 1)); echo "not ok $nr $*"; }
-check() {
-	what=$1
-	shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
 skip() { echo "uoffctl_test: SKIP: $*"; exit 4; }
 
 ctl=${UOFFCTL:-./uoffctl}
@@ -81,29 +76,46 @@ stats_rows() {
 	}' "$1" | sort
 }
 
+# The same from the per-channel directories, where the module has them.
+dir_rows() {
+	for d in "$1"/*chan*; do
+		[ -d "$d" ] || continue
+		printf '%s' "${d##*/}"
+		for k in engine node ops bytes batches fallbacks errors; do
+			v=$(cat "$d/$k" 2>/dev/null) || v=-
+			printf ' %s' "$v"
+		done
+		echo
+	done | sort
+}
+
 # The channel table of "uoffctl status" output, in the same form.
 status_rows() {
 	awk 'table && NF == 8 { $1 = $1; print } $1 == "channel" && $2 == "engine" { table = 1 }' \
 		"$1" | sort
 }
 
-# status against the stats file; $1 names the situation.
+# status against sysfs; $1 names the situation.
 status_matches_stats() {
 	run status
 	if [ "$rc" -ne 0 ]; then
-		not_ok "$1: status exit status $rc"
+		tap_not_ok "$1: status exit status $rc"
 		cat "$tmp/err"
 		return
 	fi
 	# No channel is busy: one read of the stats file right after status
 	# must agree on every number.
-	stats_rows $stats > "$tmp/want"
+	if [ -d $chandir ]; then
+		dir_rows $chandir > "$tmp/want"
+	else
+		stats_rows $stats > "$tmp/want"
+	fi
 	status_rows "$tmp/out" > "$tmp/got"
 	if [ -s "$tmp/want" ] && cmp -s "$tmp/want" "$tmp/got"; then
-		ok "$1: status shows the $(wc -l < "$tmp/want") channels of the stats file, same values"
+		tap_ok "$1: status shows the $(wc -l < "$tmp/want") channels of sysfs, same values"
 	else
-		not_ok "$1: status channels differ from the stats file"
-		echo "# stats:"
+		tap_not_ok "$1: status channels differ from sysfs"
+		echo "# sysfs:"
 		sed 's/^/#   /' "$tmp/want"
 		echo "# status:"
 		sed 's/^/#   /' "$tmp/got"
@@ -121,29 +133,29 @@ cpu_sum() {
 # ---- status on the CPU channels --------------------------------------------
 echo 0 > $pdir/inline_threshold
 status_matches_stats "CPU channels"
-check "status: engines include cpu" \
+tap_check "status: engines include cpu" \
 	grep -Eq '^engines +([a-z]+,)*cpu(,[a-z]+)*$' "$tmp/out"
-check "status: inline_threshold from GET_FEATURES is 0" \
+tap_check "status: inline_threshold from GET_FEATURES is 0" \
 	[ "$(status_field inline_threshold)" = 0 ]
-check "status: nr_channels is the number of chanN rows" \
+tap_check "status: nr_channels is the number of chanN rows" \
 	[ "$(status_field nr_channels)" -eq \
 	  "$(status_rows "$tmp/out" | grep -c '^chan')" ]
-check "status: backends parameter shown as in sysfs" \
+tap_check "status: backends parameter shown as in sysfs" \
 	grep -q "^  backends  *$(cat $pdir/backends)\$" "$tmp/out"
-check "status: max_inflight_ops parameter shown as in sysfs" \
+tap_check "status: max_inflight_ops parameter shown as in sysfs" \
 	grep -q "^  max_inflight_ops  *$(cat $pdir/max_inflight_ops)\$" "$tmp/out"
 
 ops=$(cpu_sum 4)
 bytes=$(cpu_sum 5)
 batches=$(cpu_sum 6)
-./hold_busy 0 || not_ok "hold_busy 0 failed"
+./hold_busy 0 || tap_not_ok "hold_busy 0 failed"
 run status
-check "after a copy and a fill: CPU ops rose ($ops -> $(cpu_sum 4))" \
+tap_check "after a copy and a fill: CPU ops rose ($ops -> $(cpu_sum 4))" \
 	[ "$(cpu_sum 4)" -gt "$ops" ]
 # hold_busy 0: a 16 MiB copy and a fill of 16 MiB - 3 bytes.
-check "after a copy and a fill: CPU bytes rose by 32 MiB - 3" \
+tap_check "after a copy and a fill: CPU bytes rose by 32 MiB - 3" \
 	[ "$(cpu_sum 5)" -eq $((bytes + 32 * 1048576 - 3)) ]
-check "after a copy and a fill: CPU batches rose" \
+tap_check "after a copy and a fill: CPU batches rose" \
 	[ "$(cpu_sum 6)" -gt "$batches" ]
 status_matches_stats "after a copy"
 
@@ -151,22 +163,22 @@ status_matches_stats "after a copy"
 if [ -f "$moddir/uoffload_sdxi.ko" ] && ! loaded sdxi_model; then
 	for m in sdxi sdxi_model sdxi_model_front uoffload_sdxi; do
 		loaded "$m" && continue
-		insmod "$moddir/$m.ko" || { not_ok "insmod $m"; finish; }
+		insmod "$moddir/$m.ko" || { tap_not_ok "insmod $m"; finish; }
 		ours="$m $ours"
 	done
 	status_matches_stats "SDXI loaded"
-	check "status: engines include sdxi" \
+	tap_check "status: engines include sdxi" \
 		grep -Eq '^engines +([a-z]+,)*sdxi(,[a-z]+)*$' "$tmp/out"
-	check "status: dchan rows with engine sdxi" \
+	tap_check "status: dchan rows with engine sdxi" \
 		[ "$(status_rows "$tmp/out" | grep -c '^dchan[0-9]* sdxi ')" -gt 0 ]
-	check "status: sdxi channels have fallbacks and errors counters" \
+	tap_check "status: sdxi channels have fallbacks and errors counters" \
 		[ "$(status_rows "$tmp/out" | awk '$1 ~ /^dchan/ && ($7 == "-" || $8 == "-")' | wc -l)" -eq 0 ]
 	for m in $ours; do
-		rmmod "$m" || not_ok "rmmod $m"
+		rmmod "$m" || tap_not_ok "rmmod $m"
 	done
 	ours=
 	run status
-	check "status after unloading SDXI: no dchan rows" \
+	tap_check "status after unloading SDXI: no dchan rows" \
 		[ "$(status_rows "$tmp/out" | grep -c '^dchan')" -eq 0 ]
 else
 	echo "# no SDXI model: its status checks not run"
@@ -195,41 +207,41 @@ printf '%s\n' "chan0 cpu 3 3 3 3 - -" "dchan1 dmaengine 1 7 18446744073709551615
 	"zchan0 deflate 5 5 5 5 - -" | sort > "$tmp/want"
 UOFFCTL_ROOT=$fake run status
 status_rows "$tmp/out" > "$tmp/got"
-check "channels/ layout: status exit status 0 ($rc)" [ "$rc" -eq 0 ]
-check "channels/ layout: the three channels, every value as written" \
+tap_check "channels/ layout: status exit status 0 ($rc)" [ "$rc" -eq 0 ]
+tap_check "channels/ layout: the three channels, every value as written" \
 	cmp -s "$tmp/want" "$tmp/got"
-check "channels/ layout: read from the channels directory" \
+tap_check "channels/ layout: read from the channels directory" \
 	grep -q "^channels ($chans):" "$tmp/out"
 
 # ---- absent module, DSA, usage ----------------------------------------------
 UOFFCTL_ROOT=$tmp/nothing run status
-check "no uoffload: status exits 3 ($rc)" [ "$rc" -eq 3 ]
-check "no uoffload: says it is not loaded" grep -q "uoffload is not loaded" "$tmp/err"
+tap_check "no uoffload: status exits 3 ($rc)" [ "$rc" -eq 3 ]
+tap_check "no uoffload: says it is not loaded" grep -q "uoffload is not loaded" "$tmp/err"
 
 for opt in "" -n --dry-run; do
 	# shellcheck disable=SC2086 # an empty $opt is no argument
 	run dsa-setup $opt
-	check "dsa-setup $opt: no DSA device, exit status 3 ($rc)" [ "$rc" -eq 3 ]
-	check "dsa-setup $opt: explains the missing device" \
+	tap_check "dsa-setup $opt: no DSA device, exit status 3 ($rc)" [ "$rc" -eq 3 ]
+	tap_check "dsa-setup $opt: explains the missing device" \
 		grep -q "no Intel DSA device found" "$tmp/out"
-	check "dsa-setup $opt: says whether idxd is loaded" \
+	tap_check "dsa-setup $opt: says whether idxd is loaded" \
 		grep -q "idxd driver: not loaded (no /sys/bus/dsa)" "$tmp/out"
-	check "dsa-setup $opt: says whether the idxd module is installed" \
+	tap_check "dsa-setup $opt: says whether the idxd module is installed" \
 		grep -q "idxd module: " "$tmp/out"
-	check "dsa-setup $opt: names the hardware check" \
+	tap_check "dsa-setup $opt: names the hardware check" \
 		grep -q "hardware: *no Intel DSA PCI function" "$tmp/out"
-	check "dsa-setup $opt: says uoffload runs on the CPU or other engines" \
+	tap_check "dsa-setup $opt: says uoffload runs on the CPU or other engines" \
 		grep -q "copies and fills run on its CPU channels" "$tmp/out"
 done
 
 for args in "" "bogus" "status extra" "status -n" "dsa-setup --bogus" "--bogus"; do
 	# shellcheck disable=SC2086 # split on purpose
 	run $args
-	check "bad usage '$args': exit status 2 ($rc)" [ "$rc" -eq 2 ]
-	check "bad usage '$args': usage on stderr" grep -q "^usage: uoffctl" "$tmp/err"
+	tap_check "bad usage '$args': exit status 2 ($rc)" [ "$rc" -eq 2 ]
+	tap_check "bad usage '$args': usage on stderr" grep -q "^usage: uoffctl" "$tmp/err"
 done
 run -h
-check "-h: exit status 0 and usage on stdout" \
+tap_check "-h: exit status 0 and usage on stdout" \
 	sh -c "[ $rc -eq 0 ] && grep -q '^usage: uoffctl' '$tmp/out'"
 
 finish
