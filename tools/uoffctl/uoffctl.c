@@ -450,6 +450,26 @@ static struct accfg_wq *dsa_dmaengine_wq(struct accfg_device *dev)
 	return NULL;
 }
 
+/*
+ * The queue to set up on a disabled device: the one an earlier run named
+ * (accfg_wq_get_type_name() gives the wq's name), else the first that has
+ * no type yet; a queue configured for something else is left alone.
+ */
+static struct accfg_wq *dsa_free_wq(struct accfg_device *dev)
+{
+	struct accfg_wq *wq, *free = NULL;
+
+	accfg_wq_foreach(dev, wq) {
+		const char *wq_name = accfg_wq_get_type_name(wq);
+
+		if (wq_name && !strcmp(wq_name, DSA_WQ_NAME))
+			return wq;
+		if (!free && accfg_wq_get_type(wq) == ACCFG_WQT_NONE)
+			free = wq;
+	}
+	return free;
+}
+
 #define STEP(obj, fmt, ...) \
 	printf("%s%s: " fmt "\n", dry_run ? "would: " : "", obj, ##__VA_ARGS__)
 
@@ -513,10 +533,11 @@ static int dsa_setup_one(struct accfg_device *dev)
 	}
 
 	group = accfg_group_get_first(dev);
-	wq = accfg_wq_get_first(dev);
+	wq = dsa_free_wq(dev);
 	if (!group || !wq) {
-		fprintf(stderr, "uoffctl: %s: no %s to configure\n", name,
-			group ? "work queue" : "group");
+		fprintf(stderr,
+			"uoffctl: %s: no %s to configure (every work queue has a type already; uoffctl does not change them)\n",
+			name, group ? "work queue" : "group");
 		return -1;
 	}
 	/* The device's queue entries are shared out: keep other queues'. */
