@@ -10,6 +10,10 @@
 #     channels and the sdxi engine;
 #   - it reads the per-channel directory layout (a made-up tree through
 #     UOFFCTL_ROOT);
+#   - dsa-setup (and -n) on a made-up DSA device in a private /sys/bus:
+#     the attributes it writes, its error when the device does not enable,
+#     the queue size it leaves to other queues, a second run, a device in
+#     use;
 #   - status fails with 3 when uoffload is absent, dsa-setup (and -n)
 #     explains the missing DSA device and exits 3, bad usage exits 2.
 # Ends with a kselftest "# Totals:" line.  Leaves the modules as it found
@@ -212,6 +216,101 @@ tap_check "channels/ layout: the three channels, every value as written" \
 	cmp -s "$tmp/want" "$tmp/got"
 tap_check "channels/ layout: read from the channels directory" \
 	grep -q "^channels ($chans):" "$tmp/out"
+
+# ---- dsa-setup on a made-up DSA device --------------------------------------
+# libaccel-config reads /sys/bus/dsa: a tmpfs on /sys/bus, in a mount
+# namespace of its own, holds a disabled dsa0 (2 engines, a group, 2 work
+# queues) whose files take what dsa-setup writes.  Nothing binds, so
+# enabling the device fails.  fake_dsa SETUP ARGS... runs "uoffctl ARGS"
+# after the shell commands SETUP (in the device's directory) and leaves
+# its output, status and the files in $tmp/dsa/.
+cat > "$tmp/fake_dsa.sh" <<'FAKE'
+ctl=$1 out=$2 setup=$3
+shift 3
+mount -t tmpfs none /sys/bus || exit 1
+d=/sys/bus/dsa/devices/dsa0
+mkdir -p $d/group0.0 $d/engine0.0 $d/engine0.1 $d/wq0.0 $d/wq0.1 \
+	/sys/bus/dsa/drivers/idxd || exit 1
+cd $d || exit 1
+echo disabled > state
+echo 128 > max_work_queues_size
+echo 1 > configurable
+echo 0 > cmd_status
+# Files dsa-setup writes start empty or shorter than what it writes: a
+# write does not truncate them.
+for e in engine0.0 engine0.1; do : > $e/group_id; done
+for q in wq0.0 wq0.1; do
+	: > $q/group_id; echo 0 > $q/size; echo 0 > $q/priority
+	echo shared > $q/mode; echo disabled > $q/state; echo none > $q/type
+	: > $q/name; : > $q/driver_name
+done
+eval "$setup"
+"$ctl" "$@" > "$out/out" 2> "$out/err"
+echo $? > "$out/rc"
+grep -r . . | sort > "$out/files"
+FAKE
+
+fake_dsa() {
+	rm -rf "$tmp/dsa"
+	mkdir -p "$tmp/dsa"
+	unshare -m sh "$tmp/fake_dsa.sh" "$(cd "$(dirname "$ctl")" && pwd)/${ctl##*/}" \
+		"$tmp/dsa" "$@"
+	rc=$(cat "$tmp/dsa/rc" 2>/dev/null || echo none)
+}
+# The value of one attribute file of the made-up device.
+dsa_attr() { sed -n "s|^./$1:||p" "$tmp/dsa/files"; }
+dsa_out() { grep -qF -- "$1" "$tmp/dsa/out"; }
+dsa_err() { grep -qF -- "$1" "$tmp/dsa/err"; }
+
+if unshare -m true 2>/dev/null; then
+	fake_dsa : dsa-setup -n
+	tap_check "made-up DSA, -n: exit status 0 ($rc)" [ "$rc" = 0 ]
+	tap_check "made-up DSA, -n: would put both engines in group 0" \
+		sh -c "grep -qx 'would: engine0.0: group_id 0' $tmp/dsa/out &&
+		       grep -qx 'would: engine0.1: group_id 0' $tmp/dsa/out"
+	tap_check "made-up DSA, -n: would make wq0.0 the dedicated kernel dmaengine queue" \
+		dsa_out "would: wq0.0: group_id 0, mode dedicated, size 64, priority 10, type kernel, name uoffload, driver_name dmaengine"
+	tap_check "made-up DSA, -n: would enable dsa0, then wq0.0" \
+		sh -c "grep -A1 -x 'would: dsa0: enable device' $tmp/dsa/out | grep -qx 'would: wq0.0: enable work queue'"
+	tap_check "made-up DSA, -n: changed nothing" \
+		sh -c "[ '$(dsa_attr wq0.0/type)' = none ] && [ '$(dsa_attr wq0.0/size)' = 0 ] &&
+		       [ -z '$(dsa_attr engine0.0/group_id)' ]"
+
+	fake_dsa : dsa-setup
+	tap_check "made-up DSA: exit status 1 when the device does not enable ($rc)" [ "$rc" = 1 ]
+	tap_check "made-up DSA: the error names dsa0 and accfg_device_enable" \
+		dsa_err "uoffctl: dsa0: accfg_device_enable: "
+	tap_check "made-up DSA: wq0.0 written: kernel, uoffload, dmaengine, dedicated, 64, 10, group 0" \
+		[ "$(dsa_attr wq0.0/type) $(dsa_attr wq0.0/name) $(dsa_attr wq0.0/driver_name) $(dsa_attr wq0.0/mode) $(dsa_attr wq0.0/size) $(dsa_attr wq0.0/priority) $(dsa_attr wq0.0/group_id)" = \
+		  "kernel uoffload dmaengine dedicated 64 10 0" ]
+	tap_check "made-up DSA: both engines written to group 0" \
+		[ "$(dsa_attr engine0.0/group_id) $(dsa_attr engine0.1/group_id)" = "0 0" ]
+	tap_check "made-up DSA: wq0.1 untouched" \
+		[ "$(dsa_attr wq0.1/type) $(dsa_attr wq0.1/size)" = "none 0" ]
+
+	fake_dsa 'echo user > wq0.0/type; echo 100 > wq0.0/size' dsa-setup -n
+	tap_check "made-up DSA, wq0.0 a user queue of 100 entries: wq0.1 gets the other 28" \
+		dsa_out "would: wq0.1: group_id 0, mode dedicated, size 28,"
+
+	fake_dsa 'echo user > wq0.0/type; echo kernel > wq0.1/type' dsa-setup -n
+	tap_check "made-up DSA, every queue typed: exit status 1 ($rc)" [ "$rc" = 1 ]
+	tap_check "made-up DSA, every queue typed: says none is free" \
+		dsa_err "dsa0: no work queue to configure"
+
+	fake_dsa 'echo enabled > state; echo kernel > wq0.1/type; echo enabled > wq0.1/state; echo dmaengine > wq0.1/driver_name' dsa-setup
+	tap_check "made-up DSA already set up: exit status 0 ($rc)" [ "$rc" = 0 ]
+	tap_check "made-up DSA already set up: says so, names wq0.1" \
+		dsa_out "dsa0: already set up: wq0.1 is an enabled kernel work queue for dmaengine"
+	tap_check "made-up DSA already set up: wrote nothing" \
+		[ "$(dsa_attr wq0.0/type) $(dsa_attr engine0.0/group_id)" = "none " ]
+
+	fake_dsa 'echo enabled > state' dsa-setup
+	tap_check "made-up DSA enabled for something else: exit status 1 ($rc)" [ "$rc" = 1 ]
+	tap_check "made-up DSA enabled for something else: left alone, says how to proceed" \
+		dsa_err "dsa0: enabled without a kernel work queue for dmaengine"
+else
+	echo "# no unshare -m: the made-up DSA checks not run"
+fi
 
 # ---- absent module, DSA, usage ----------------------------------------------
 UOFFCTL_ROOT=$tmp/nothing run status
