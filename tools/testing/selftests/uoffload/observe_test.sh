@@ -240,7 +240,7 @@ done
 
 first=$(chan_dirs 'dchan*')
 nr_sdxi() { grep -lx sdxi $cdir/dchan*/engine 2>/dev/null | wc -l; }
-echo "# SDXI channels:" $(echo "$first" | tr '\n' ' ')
+echo "# SDXI channels: $(echo "$first" | tr "\n" " ")"
 check "SDXI channels get dchan directories of engine sdxi" \
 	test "$(nr_sdxi)" -eq 2 -a "$(echo "$first" | wc -l)" -eq 2
 echo sdxi,cpu > $pdir/backends
@@ -264,7 +264,7 @@ exec 3<&-
 check "still equal to the stats file" same_as_stats
 insmod "$moddir/uoffload_sdxi.ko"
 again=$(chan_dirs 'dchan*')
-echo "# SDXI channels again:" $(echo "$again" | tr '\n' ' ')
+echo "# SDXI channels again: $(echo "$again" | tr "\n" " ")"
 max_first=$(echo "$first" | tr -dc '0-9\n' | sort -n | tail -n 1)
 min_again=$(echo "$again" | tr -dc '0-9\n' | sort -n | head -n 1)
 check "backend loaded again: new dchan numbers, none reused" \
