@@ -19,9 +19,13 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
+#include <linux/timekeeping.h>
 #include <linux/topology.h>
 
 #include "uoff.h"
+
+#define CREATE_TRACE_POINTS
+#include "uoff_trace.h"
 
 /* A set's channels; replaced as a whole, read under RCU. */
 struct uoff_chan_tab {
@@ -63,6 +67,8 @@ static struct uoff_chan_set uoff_dev_by[] = {
 	[UOFF_BE_DMAENGINE]	= { .name = "dmaengine" },
 };
 static DEFINE_MUTEX(uoff_dev_lock);	/* the device tables' updates */
+/* dchanN: a number per device channel created, never reused */
+static atomic_t uoff_dev_ids = ATOMIC_INIT(0);
 
 /* UOFF_BE_* in order of preference, one per byte from the lowest. */
 static u32 uoff_backend_order = UOFF_BE_SDXI | UOFF_BE_DMAENGINE << 8 |
@@ -246,10 +252,44 @@ unsigned int uoff_req_count_xfers(const struct uoff_req *req)
 	return n;
 }
 
+/* The segments' op, or UOFF_TRACE_MIXED. */
+static u8 uoff_req_op(const struct uoff_req *req)
+{
+	unsigned int i;
+
+	for (i = 1; i < req->nr_segs; i++)
+		if (req->segs[i].op != req->segs[0].op)
+			return UOFF_TRACE_MIXED;
+	return req->segs[0].op;
+}
+
+/* Before the request can complete; it stamps the time only if tracing. */
+static void uoff_trace_submit(struct uoff_req *req)
+{
+	if (!trace_uoff_submit_enabled() && !trace_uoff_complete_enabled()) {
+		req->submit_ns = 0;
+		return;
+	}
+	req->submit_ns = ktime_get_ns();
+	trace_uoff_submit(req, uoff_req_op(req), req->bytes, req->nr_segs,
+			  uoff_req_count_xfers(req), req->engine, req->kernel);
+}
+
+static void uoff_trace_complete(const struct uoff_req *req)
+{
+	if (!trace_uoff_complete_enabled())
+		return;
+	trace_uoff_complete(req, uoff_req_op(req), req->bytes, req->engine,
+			    req->error, req->submit_ns ?
+			    ktime_get_ns() - req->submit_ns : 0, req->kernel);
+}
+
 static void uoff_req_put(struct uoff_req *req)
 {
-	if (atomic_dec_and_test(&req->pending))
+	if (atomic_dec_and_test(&req->pending)) {
+		uoff_trace_complete(req);
 		req->done(req);
+	}
 }
 
 /**
@@ -437,6 +477,8 @@ void uoff_req_submit(struct uoff_req *req)
 		atomic_inc(&chans[i]->users);
 	}
 	rcu_read_unlock();
+	req->engine = chans[0]->ops->engine;
+	uoff_trace_submit(req);
 
 	/* Each feed holds a reference until its last descriptor is written. */
 	atomic_set(&req->pending, ways);
@@ -468,6 +510,8 @@ void uoff_req_run_inline(struct uoff_req *req)
 	struct uoff_xfer_iter it;
 	struct uoff_xfer x;
 
+	req->engine = UOFF_TRACE_INLINE;
+	uoff_trace_submit(req);
 	uoff_xfer_iter_init(&it, req);
 	while (uoff_xfer_next(&it, &x)) {
 		int ret = uoff_cpu_exec(NULL, &x);
@@ -478,6 +522,7 @@ void uoff_req_run_inline(struct uoff_req *req)
 		}
 		cond_resched();
 	}
+	uoff_trace_complete(req);
 }
 
 static unsigned int uoff_chan_set_nr(const struct uoff_chan_set *set)
@@ -543,22 +588,22 @@ static int uoff_chan_set_show(const struct uoff_chan_set *set, char *buf,
 				    "%s%u.descs %lld\n%s%u.doorbells %lld\n"
 				    "%s%u.reaps %lld\n%s%u.bytes %lld\n"
 				    "%s%u.inflight %d\n",
-				    p, i, c->node, p, i, c->ops->name,
-				    p, i, atomic64_read(&s->reqs),
-				    p, i, atomic64_read(&s->kernel_reqs),
-				    p, i, atomic64_read(&s->descs),
-				    p, i, atomic64_read(&s->doorbells),
-				    p, i, atomic64_read(&s->reaps),
-				    p, i, atomic64_read(&s->bytes),
-				    p, i, atomic_read(&c->inflight));
+				    p, c->id, c->node, p, c->id, c->ops->name,
+				    p, c->id, atomic64_read(&s->reqs),
+				    p, c->id, atomic64_read(&s->kernel_reqs),
+				    p, c->id, atomic64_read(&s->descs),
+				    p, c->id, atomic64_read(&s->doorbells),
+				    p, c->id, atomic64_read(&s->reaps),
+				    p, c->id, atomic64_read(&s->bytes),
+				    p, c->id, atomic_read(&c->inflight));
 		if (c->ops->engine == UOFF_ENGINE_CPU)
 			continue;
 		at += sysfs_emit_at(buf, at,
 				    "%s%u.irqs %lld\n%s%u.fallbacks %lld\n"
 				    "%s%u.errors %lld\n",
-				    p, i, atomic64_read(&s->irqs),
-				    p, i, atomic64_read(&s->fallbacks),
-				    p, i, atomic64_read(&s->errors));
+				    p, c->id, atomic64_read(&s->irqs),
+				    p, c->id, atomic64_read(&s->fallbacks),
+				    p, c->id, atomic64_read(&s->errors));
 	}
 	rcu_read_unlock();
 	return at;
@@ -569,6 +614,157 @@ int uoff_engine_show_stats(char *buf, int at)
 	at = uoff_chan_set_show(&uoff_dev, buf, at);
 	at = uoff_chan_set_show(&uoff_move, buf, at);
 	return uoff_chan_set_show(&uoff_zip, buf, at);
+}
+
+/*
+ * /sys/class/misc/uoffload/channels/<set name><id>/: a channel's counters,
+ * one per file, the same as its lines in the stats file.  Removing the
+ * directory waits for readers in a show method, and a file opened before
+ * reads nothing after; the channel is freed with the last kobject
+ * reference.  Under uoff_dev_lock; NULL until the misc device exists.
+ */
+static struct kobject *uoff_chans_kobj;
+
+static struct uoff_chan *uoff_kobj_chan(struct kobject *kobj)
+{
+	return container_of(kobj, struct uoff_chan, kobj);
+}
+
+#define UOFF_CHAN_ATTR(_name, _fmt, _val)				\
+static ssize_t uoff_chan_##_name##_show(struct kobject *kobj,		\
+					struct kobj_attribute *attr,	\
+					char *buf)			\
+{									\
+	struct uoff_chan *chan = uoff_kobj_chan(kobj);			\
+									\
+	return sysfs_emit(buf, _fmt "\n", _val);			\
+}									\
+static struct kobj_attribute uoff_chan_attr_##_name =			\
+	__ATTR(_name, 0444, uoff_chan_##_name##_show, NULL)
+
+#define UOFF_CHAN_STAT(_name, _field)					\
+	UOFF_CHAN_ATTR(_name, "%lld", atomic64_read(&chan->stats._field))
+
+UOFF_CHAN_ATTR(engine, "%s", chan->ops->name);
+UOFF_CHAN_ATTR(node, "%d", chan->node);
+UOFF_CHAN_ATTR(inflight, "%d", atomic_read(&chan->inflight));
+UOFF_CHAN_STAT(reqs, reqs);
+UOFF_CHAN_STAT(kernel_reqs, kernel_reqs);
+UOFF_CHAN_STAT(ops, descs);
+UOFF_CHAN_STAT(bytes, bytes);
+UOFF_CHAN_STAT(batches, doorbells);
+UOFF_CHAN_STAT(irqs, irqs);
+UOFF_CHAN_STAT(fallbacks, fallbacks);
+UOFF_CHAN_STAT(errors, errors);
+
+static struct attribute *uoff_chan_attrs[] = {
+	&uoff_chan_attr_engine.attr,
+	&uoff_chan_attr_node.attr,
+	&uoff_chan_attr_reqs.attr,
+	&uoff_chan_attr_kernel_reqs.attr,
+	&uoff_chan_attr_ops.attr,
+	&uoff_chan_attr_bytes.attr,
+	&uoff_chan_attr_batches.attr,
+	&uoff_chan_attr_irqs.attr,
+	&uoff_chan_attr_fallbacks.attr,
+	&uoff_chan_attr_errors.attr,
+	&uoff_chan_attr_inflight.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(uoff_chan);
+
+static void uoff_chan_release(struct kobject *kobj)
+{
+	kfree(uoff_kobj_chan(kobj));
+}
+
+static const struct kobj_type uoff_chan_ktype = {
+	.release	= uoff_chan_release,
+	.sysfs_ops	= &kobj_sysfs_ops,
+	.default_groups	= uoff_chan_groups,
+};
+
+/* Give @chan its directory; a channel without one still works. */
+static int uoff_chan_sysfs_add(struct uoff_chan *chan,
+			       const struct uoff_chan_set *set)
+{
+	int ret;
+
+	lockdep_assert_held(&uoff_dev_lock);
+	if (!uoff_chans_kobj)
+		return 0;
+	ret = kobject_add(&chan->kobj, uoff_chans_kobj, "%s%u", set->name,
+			  chan->id);
+	if (ret)
+		pr_warn("uoffload: no sysfs directory for %s%u: %d\n",
+			set->name, chan->id, ret);
+	return ret;
+}
+
+static void uoff_chan_sysfs_del(struct uoff_chan *chan)
+{
+	if (chan->kobj.state_in_sysfs)
+		kobject_del(&chan->kobj);
+}
+
+static int uoff_chan_set_sysfs(const struct uoff_chan_set *set, bool add)
+{
+	const struct uoff_chan_tab *tab;
+	unsigned int i;
+	int ret = 0;
+
+	tab = rcu_dereference_protected(set->tab,
+					lockdep_is_held(&uoff_dev_lock));
+	for (i = 0; tab && i < tab->nr && !ret; i++) {
+		if (add)
+			ret = uoff_chan_sysfs_add(tab->chans[i], set);
+		else
+			uoff_chan_sysfs_del(tab->chans[i]);
+	}
+	return ret;
+}
+
+static void uoff_engine_sysfs_del(void)
+{
+	uoff_chan_set_sysfs(&uoff_dev, false);
+	uoff_chan_set_sysfs(&uoff_move, false);
+	uoff_chan_set_sysfs(&uoff_zip, false);
+	kobject_put(uoff_chans_kobj);
+	uoff_chans_kobj = NULL;
+}
+
+/**
+ * uoff_engine_sysfs_init() - make the channels' directories
+ * @parent: the misc device's kobject
+ *
+ * Channels that exist get theirs now, device channels attached later at
+ * their attach.
+ *
+ * Return: 0 or a negative errno.
+ */
+int uoff_engine_sysfs_init(struct kobject *parent)
+{
+	int ret = -ENOMEM;
+
+	mutex_lock(&uoff_dev_lock);
+	uoff_chans_kobj = kobject_create_and_add("channels", parent);
+	if (uoff_chans_kobj) {
+		ret = uoff_chan_set_sysfs(&uoff_dev, true) ?:
+		      uoff_chan_set_sysfs(&uoff_move, true) ?:
+		      uoff_chan_set_sysfs(&uoff_zip, true);
+		if (ret)
+			uoff_engine_sysfs_del();
+	}
+	mutex_unlock(&uoff_dev_lock);
+	return ret;
+}
+
+/* Before the misc device goes. */
+void uoff_engine_sysfs_exit(void)
+{
+	mutex_lock(&uoff_dev_lock);
+	uoff_engine_sysfs_del();
+	mutex_unlock(&uoff_dev_lock);
 }
 
 /**
@@ -588,6 +784,10 @@ struct uoff_chan *uoff_chan_create(const struct uoff_chan_ops *ops,
 	chan = kzalloc_node(sizeof(*chan), GFP_KERNEL, node);
 	if (!chan)
 		return NULL;
+	kobject_init(&chan->kobj, &uoff_chan_ktype);
+	/* The CPU's channels are numbered by uoff_chan_add(). */
+	if (ops)
+		chan->id = atomic_inc_return(&uoff_dev_ids) - 1;
 	chan->node = node;
 	chan->ops = ops;
 	chan->priv = priv;
@@ -605,7 +805,8 @@ EXPORT_SYMBOL_GPL(uoff_chan_create);
  */
 void uoff_chan_destroy(struct uoff_chan *chan)
 {
-	kfree(chan);
+	if (chan)
+		kobject_put(&chan->kobj);
 }
 EXPORT_SYMBOL_GPL(uoff_chan_destroy);
 
@@ -679,6 +880,7 @@ int uoff_chan_attach(struct uoff_chan *chan)
 	}
 	uoff_tab_swap(&uoff_dev, all);
 	uoff_tab_swap(by, mine);
+	uoff_chan_sysfs_add(chan, &uoff_dev);
 	mutex_unlock(&uoff_dev_lock);
 	return 0;
 }
@@ -713,6 +915,7 @@ void uoff_chan_detach(struct uoff_chan *chan)
 	mutex_lock(&uoff_dev_lock);
 	uoff_tab_swap(&uoff_dev, uoff_tab_edit(&uoff_dev, chan, false, gfp));
 	uoff_tab_swap(by, uoff_tab_edit(by, chan, false, gfp));
+	uoff_chan_sysfs_del(chan);
 	mutex_unlock(&uoff_dev_lock);
 	/* Submitters that found it have taken their hold by now. */
 	synchronize_rcu();
@@ -729,7 +932,7 @@ static void uoff_chan_set_free(struct uoff_chan_set *set)
 	for (i = 0; tab && i < tab->nr; i++) {
 		uoff_cpu_chan_exit(tab->chans[i]);
 		uoff_zip_free(tab->chans[i]->zip);
-		kfree(tab->chans[i]);
+		uoff_chan_destroy(tab->chans[i]);
 	}
 	kfree(tab);
 }
@@ -755,7 +958,7 @@ static int uoff_chan_add(struct uoff_chan_tab *tab, int node, bool zip)
 	return 0;
 err:
 	uoff_zip_free(chan->zip);
-	kfree(chan);
+	uoff_chan_destroy(chan);
 	return ret;
 }
 

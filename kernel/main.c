@@ -63,8 +63,14 @@ static int __init uoff_init(void)
 	ret = misc_register(&uoff_misc);
 	if (ret)
 		goto err_engine;
+	/* The channels' directories go under the device's. */
+	ret = uoff_engine_sysfs_init(&uoff_misc.this_device->kobj);
+	if (ret)
+		goto err_misc;
 	return 0;
 
+err_misc:
+	misc_deregister(&uoff_misc);
 err_engine:
 	uoff_engine_exit();
 err_zip:
@@ -76,6 +82,7 @@ err_cpu:
 
 static void __exit uoff_exit(void)
 {
+	uoff_engine_sysfs_exit();
 	misc_deregister(&uoff_misc);
 	uoff_engine_exit();
 	uoff_zip_exit();

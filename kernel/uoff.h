@@ -15,6 +15,7 @@
 
 #include <linux/atomic.h>
 #include <linux/bvec.h>
+#include <linux/kobject.h>
 #include <linux/list.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
@@ -93,6 +94,9 @@ struct uoff_req {
 	bool			cancelled;
 	int			error;
 	u64			bytes;
+	/* tracepoints: the UOFF_ENGINE_* serving it, since when (if on) */
+	u64			engine;
+	u64			submit_ns;
 	/* charged for a stream's staging memory past what a channel keeps */
 	struct mem_cgroup	*memcg;
 	/* a reference per descriptor in a ring and per unfinished feed */
@@ -153,8 +157,13 @@ struct uoff_chan_stats {
 
 struct uoff_zip;
 
+/*
+ * A channel lives until the last reference to its kobject goes: its
+ * directory in /sys/class/misc/uoffload/channels/ holds one.
+ */
 struct uoff_chan {
-	unsigned int			id;
+	struct kobject			kobj;
+	unsigned int			id;	/* chanN, zchanN, dchanN */
 	int				node;
 	const struct uoff_chan_ops	*ops;
 	void				*priv;
@@ -185,6 +194,8 @@ bool uoff_backend_enabled(u64 engine);
 unsigned int uoff_engine_nr_zip_chans(void);
 u64 uoff_engine_mask(void);
 int uoff_engine_show_stats(char *buf, int at);
+int uoff_engine_sysfs_init(struct kobject *parent);
+void uoff_engine_sysfs_exit(void);
 
 /* cpu.c */
 int uoff_cpu_exec(struct uoff_chan *chan, const struct uoff_xfer *x);
