@@ -60,11 +60,16 @@ static int __init uoff_init(void)
 	ret = uoff_engine_init();
 	if (ret)
 		goto err_zip;
-	ret = misc_register(&uoff_misc);
+	ret = uoff_dma_init();
 	if (ret)
 		goto err_engine;
+	ret = misc_register(&uoff_misc);
+	if (ret)
+		goto err_dma;
 	return 0;
 
+err_dma:
+	uoff_dma_exit();
 err_engine:
 	uoff_engine_exit();
 err_zip:
@@ -77,6 +82,7 @@ err_cpu:
 static void __exit uoff_exit(void)
 {
 	misc_deregister(&uoff_misc);
+	uoff_dma_exit();
 	uoff_engine_exit();
 	uoff_zip_exit();
 	uoff_cpu_exit();

@@ -105,30 +105,6 @@ static struct uoff_sdxi_slot *uoff_sdxi_slot(struct uoff_sdxi_chan *sc,
 	return &sc->slots[index % UOFF_SDXI_SLOTS];
 }
 
-/* Build a scatterlist of @len bytes of @span and map it; 0 on failure. */
-static int uoff_sdxi_map(struct device *dev, struct scatterlist *sgl,
-			 struct uoff_span span, u32 len,
-			 enum dma_data_direction dir, int *orig)
-{
-	int n = 0;
-
-	sg_init_table(sgl, UOFF_SDXI_SEGS);
-	while (len) {
-		unsigned int off, plen;
-		struct page *page = uoff_span_page(&span, &off, &plen);
-
-		if (n == UOFF_SDXI_SEGS)
-			return 0;
-		plen = min(plen, len);
-		sg_set_page(&sgl[n++], page, plen, off);
-		uoff_span_advance(&span, plen);
-		len -= plen;
-	}
-	sg_mark_end(&sgl[n - 1]);
-	*orig = n;
-	return dma_map_sg(dev, sgl, n, dir);
-}
-
 static void uoff_sdxi_unmap(struct uoff_sdxi_chan *sc,
 			    struct uoff_sdxi_slot *slot)
 {
@@ -147,14 +123,16 @@ static bool uoff_sdxi_map_slot(struct uoff_sdxi_chan *sc,
 {
 	const struct uoff_xfer *x = &slot->x;
 
-	slot->dst_nents = uoff_sdxi_map(sc->dev, slot->dst_sg, x->dst, x->len,
-					DMA_FROM_DEVICE, &slot->dst_orig);
+	slot->dst_nents = uoff_span_map_sg(sc->dev, slot->dst_sg,
+					   UOFF_SDXI_SEGS, x->dst, x->len,
+					   DMA_FROM_DEVICE, &slot->dst_orig);
 	if (!slot->dst_nents)
 		return false;
 	if (x->op != UOFF_OP_COPY)
 		return true;
-	slot->src_nents = uoff_sdxi_map(sc->dev, slot->src_sg, x->src, x->len,
-					DMA_TO_DEVICE, &slot->src_orig);
+	slot->src_nents = uoff_span_map_sg(sc->dev, slot->src_sg,
+					   UOFF_SDXI_SEGS, x->src, x->len,
+					   DMA_TO_DEVICE, &slot->src_orig);
 	if (!slot->src_nents) {
 		uoff_sdxi_unmap(sc, slot);
 		return false;

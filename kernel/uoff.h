@@ -202,6 +202,17 @@ void uoff_zip_exit(void);
 bool uoff_zip_have_acomp(void);
 int uoff_zip_show_stats(char *buf, int at);
 
+/* dma.c */
+struct device;
+struct scatterlist;
+enum dma_data_direction;
+int uoff_span_map_sg(struct device *dev, struct scatterlist *sgl,
+		     unsigned int max, struct uoff_span span, u32 len,
+		     enum dma_data_direction dir, int *orig);
+void uoff_dma_backends_changed(void);
+int uoff_dma_init(void);
+void uoff_dma_exit(void);
+
 /* uring.c */
 extern unsigned int uoff_inline_threshold;
 int uoff_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags);
