@@ -52,6 +52,10 @@
 #define UOFF_DMA_FILL_PIECE	2048
 #define UOFF_DMA_SCRATCH	(UOFF_DMA_FILL_PIECE + 64)
 #define UOFF_DMA_POLL_MS	20
+/* A provider refusing a piece this often with nothing in flight means it. */
+#define UOFF_DMA_REFUSALS	4
+/* After letting go of a channel that failed: take channels again. */
+#define UOFF_DMA_RETAKE_MS	500
 
 static unsigned int dma_max_channels = 8;
 module_param(dma_max_channels, uint, 0644);
@@ -110,8 +114,12 @@ struct uoff_dma_chan {
 	u64			head;	/* next slot to report; the worker */
 	bool			issue;	/* submitted, not issued; chan->lock */
 	bool			cpu_work; /* CPU slots written; chan->lock */
-	bool			dead;	/* terminated: the CPU does everything */
+	bool			dead;	/* given up: the CPU does everything */
+	bool			terminated; /* after dead: nothing runs */
+	bool			retake;	/* take channels again after */
 	bool			starved; /* the provider had no descriptor */
+	unsigned int		refused; /* in a row, nothing in flight */
+	u64			fail_mark; /* failures past it: given up */
 	atomic_t		pieces;	/* submitted, callback not run */
 	u64			stuck;	/* the slot the worker waits for */
 	unsigned long		stuck_since;
@@ -129,7 +137,7 @@ static struct device *uoff_dma_leaving[4];	/* uoff_dma_scan_lock */
 static struct workqueue_struct *uoff_dma_wq;	/* channel workers */
 static struct workqueue_struct *uoff_dma_rel_wq; /* letting go */
 static void uoff_dma_rescan_work(struct work_struct *work);
-static DECLARE_WORK(uoff_dma_rescan, uoff_dma_rescan_work);
+static DECLARE_DELAYED_WORK(uoff_dma_rescan, uoff_dma_rescan_work);
 
 static struct uoff_dma_slot *uoff_dma_slot(struct uoff_dma_chan *dc,
 					   u64 index)
@@ -395,11 +403,17 @@ static void uoff_dma_submit(struct uoff_dma_chan *dc)
 			else
 				tx = dmaengine_prep_dma_memcpy(dchan, dst, src,
 							       len, flags);
-			if (!tx && atomic_read(&dc->pieces)) {
-				/* No descriptor free: go on as pieces finish. */
+			/*
+			 * No descriptor free: go on as pieces finish.  One
+			 * just finished may not be free yet: try again a few
+			 * times before taking a refusal for an answer.
+			 */
+			if (!tx && (atomic_read(&dc->pieces) ||
+				    ++dc->refused < UOFF_DMA_REFUSALS)) {
 				WRITE_ONCE(dc->starved, true);
 				goto out;
 			}
+			dc->refused = 0;
 			if (!tx) {
 				/* Refused with nothing in flight: the CPU does it. */
 				slot->rejected = true;
@@ -425,7 +439,7 @@ static void uoff_dma_submit(struct uoff_dma_chan *dc)
 	}
 	WRITE_ONCE(dc->starved, false);
 out:
-	dc->sub = s;
+	WRITE_ONCE(dc->sub, s);
 }
 
 static void uoff_dma_commit(struct uoff_chan *chan, unsigned int n)
@@ -454,6 +468,9 @@ static void uoff_dma_issue(struct uoff_dma_chan *dc)
 		dma_async_issue_pending(dc->dchan);
 	if (cpu_work)
 		mod_delayed_work(uoff_dma_wq, &dc->work, 0);
+	else if (READ_ONCE(dc->starved) && !atomic_read(&dc->pieces))
+		/* No callback will come to go on: soon, then. */
+		mod_delayed_work(uoff_dma_wq, &dc->work, 1);
 }
 
 static void uoff_dma_doorbell(struct uoff_chan *chan)
@@ -475,11 +492,47 @@ static const struct uoff_chan_ops uoff_dma_chan_ops = {
 	.doorbell	= uoff_dma_doorbell,
 };
 
+/*
+ * Stop using the channel: the CPU does everything from now on, and a work
+ * item terminates it, which lets the worker finish what it had, and lets
+ * it go.  From the worker.
+ */
+static void uoff_dma_give_up(struct uoff_dma_chan *dc, const char *why,
+			     bool retake)
+{
+	struct uoff_chan *chan = dc->chan;
+
+	if (READ_ONCE(dc->dead))
+		return;
+	spin_lock(&chan->lock);
+	WRITE_ONCE(dc->dead, true);
+	spin_unlock(&chan->lock);
+	dc->retake = retake;
+	atomic64_inc(&chan->stats.errors);
+	dev_warn(dc->dev, "uoffload: %s %s: letting it go\n",
+		 dma_chan_name(dc->dchan), why);
+	queue_work(uoff_dma_rel_wq, &dc->release);
+}
+
+/*
+ * A failed slot: the provider may have stopped the channel's work; if a
+ * slot submitted after one failed fails too, it has not recovered.
+ */
+static void uoff_dma_failed(struct uoff_dma_chan *dc, u64 index)
+{
+	atomic64_inc(&dc->chan->stats.errors);
+	if (dc->fail_mark == U64_MAX)
+		dc->fail_mark = READ_ONCE(dc->sub);
+	else if (index >= dc->fail_mark)
+		uoff_dma_give_up(dc, "keeps failing", true);
+}
+
 /* Report slots in order, up to the first the device has not finished. */
 static u64 uoff_dma_reap(struct uoff_dma_chan *dc, u64 head, u64 tail)
 {
 	struct uoff_chan_stats *stats = &dc->chan->stats;
-	bool dead = READ_ONCE(dc->dead);
+	/* Pairs with the release in uoff_dma_terminate(). */
+	bool terminated = smp_load_acquire(&dc->terminated);
 
 	for (; head != tail; head++) {
 		struct uoff_dma_slot *slot = uoff_dma_slot(dc, head);
@@ -488,15 +541,18 @@ static u64 uoff_dma_reap(struct uoff_dma_chan *dc, u64 head, u64 tail)
 		if (!slot->cpu) {
 			/* Pairs with the release in uoff_dma_piece_done(). */
 			bool done = atomic_read_acquire(&slot->done) == slot->nr;
+			bool failed;
 
-			if (!done && !dead)
+			/* Once terminated, no callback runs any more. */
+			if (!done && !terminated)
 				break;
-			/* Terminated, no callback runs any more. */
 			uoff_dma_unmap(dc, slot);
-			if (done && READ_ONCE(slot->failed))
-				atomic64_inc(&stats->errors);
-			redo = !done || READ_ONCE(slot->failed) ||
-			       slot->rejected;
+			failed = done && READ_ONCE(slot->failed);
+			if (failed)
+				uoff_dma_failed(dc, head);
+			else if (done && !slot->rejected && head >= dc->fail_mark)
+				dc->fail_mark = U64_MAX;
+			redo = !done || failed || slot->rejected;
 		}
 		if (redo) {
 			atomic64_inc(&stats->fallbacks);
@@ -506,25 +562,6 @@ static u64 uoff_dma_reap(struct uoff_dma_chan *dc, u64 head, u64 tail)
 		}
 	}
 	return head;
-}
-
-/*
- * The channel does not finish its work: terminate it before anything of
- * it is unmapped or reported, and let it go.  The worker goes on reporting
- * the slots, the CPU doing their work.
- */
-static void uoff_dma_kill(struct uoff_dma_chan *dc)
-{
-	struct uoff_chan *chan = dc->chan;
-
-	spin_lock(&chan->lock);
-	WRITE_ONCE(dc->dead, true);
-	spin_unlock(&chan->lock);
-	atomic64_inc(&chan->stats.errors);
-	dmaengine_terminate_sync(dc->dchan);
-	dev_warn(dc->dev, "uoffload: %s made no progress for %u ms: letting it go\n",
-		 dma_chan_name(dc->dchan), READ_ONCE(dma_timeout_ms));
-	queue_work(uoff_dma_rel_wq, &dc->release);
 }
 
 static void uoff_dma_work(struct work_struct *work)
@@ -549,6 +586,9 @@ static void uoff_dma_work(struct work_struct *work)
 			cond_resched();
 			continue;
 		}
+		/* Given up: uoff_dma_terminate() runs it again. */
+		if (READ_ONCE(dc->dead))
+			return;
 		if (dc->stuck != head || !dc->stuck_since) {
 			dc->stuck = head;
 			dc->stuck_since = jiffies ?: 1;
@@ -570,8 +610,9 @@ static void uoff_dma_work(struct work_struct *work)
 					   msecs_to_jiffies(UOFF_DMA_POLL_MS));
 			return;
 		}
-		uoff_dma_kill(dc);
 		dc->stuck_since = 0;
+		uoff_dma_give_up(dc, "made no progress", false);
+		return;
 	}
 }
 
@@ -586,9 +627,26 @@ static void uoff_dma_chan_free(struct uoff_dma_chan *dc)
 	kfree(dc);
 }
 
+/*
+ * A channel given up: terminate it before anything of its work is
+ * unmapped or reported, then let the worker finish it on the CPU.  Not
+ * from the worker, which may run for reclaim: terminating may wait for
+ * the provider's work items.
+ */
+static void uoff_dma_terminate(struct uoff_dma_chan *dc)
+{
+	if (!READ_ONCE(dc->dead) || dc->terminated)
+		return;
+	dmaengine_terminate_sync(dc->dchan);
+	/* Pairs with the acquire in uoff_dma_reap(). */
+	smp_store_release(&dc->terminated, true);
+	mod_delayed_work(uoff_dma_wq, &dc->work, 0);
+}
+
 /* Stop using a channel, once what was given to it is done; let it go. */
 static void uoff_dma_chan_stop(struct uoff_dma_chan *dc)
 {
+	uoff_dma_terminate(dc);
 	uoff_chan_detach(dc->chan);
 	/* Callbacks have all run: none queues the worker again. */
 	dmaengine_terminate_sync(dc->dchan);
@@ -601,8 +659,9 @@ static void uoff_dma_release_work(struct work_struct *work)
 {
 	struct uoff_dma_chan *dc = container_of(work, struct uoff_dma_chan,
 						release);
-	bool mine;
+	bool mine, retake;
 
+	uoff_dma_terminate(dc);
 	mutex_lock(&uoff_dma_list_lock);
 	mine = dc->listed;
 	if (mine) {
@@ -611,8 +670,14 @@ static void uoff_dma_release_work(struct work_struct *work)
 	}
 	mutex_unlock(&uoff_dma_list_lock);
 	/* Otherwise whoever unlisted it stops it, after this returns. */
-	if (mine)
-		uoff_dma_chan_stop(dc);
+	if (!mine)
+		return;
+	retake = dc->retake;
+	uoff_dma_chan_stop(dc);
+	/* Taken again, it may well work: a provider may reset it then. */
+	if (retake)
+		mod_delayed_work(system_unbound_wq, &uoff_dma_rescan,
+				 msecs_to_jiffies(UOFF_DMA_RETAKE_MS));
 }
 
 static struct uoff_dma_chan *uoff_dma_chan_alloc(struct dma_chan *dchan,
@@ -629,6 +694,7 @@ static struct uoff_dma_chan *uoff_dma_chan_alloc(struct dma_chan *dchan,
 	dc->no_order = dma_has_cap(DMA_COMPLETION_NO_ORDER,
 				   dchan->device->cap_mask);
 	dc->has_memset = dma_has_cap(DMA_MEMSET, dchan->device->cap_mask);
+	dc->fail_mark = U64_MAX;
 	INIT_DELAYED_WORK(&dc->work, uoff_dma_work);
 	INIT_WORK(&dc->release, uoff_dma_release_work);
 	dc->slots = kvcalloc(UOFF_DMA_SLOTS, sizeof(*dc->slots), GFP_KERNEL);
@@ -787,7 +853,7 @@ static int uoff_dma_bus_notify(struct notifier_block *nb,
 	switch (action) {
 	case BUS_NOTIFY_BOUND_DRIVER:
 		/* A provider registers its channels when it probes. */
-		queue_work(system_unbound_wq, &uoff_dma_rescan);
+		mod_delayed_work(system_unbound_wq, &uoff_dma_rescan, 0);
 		break;
 	case BUS_NOTIFY_UNBIND_DRIVER:
 		/* Before the driver's remove: its channels go first. */
@@ -849,11 +915,10 @@ void uoff_dma_exit(void)
 	bus_unregister_notifier(&platform_bus_type, &uoff_dma_platform_nb);
 	mutex_lock(&uoff_dma_scan_lock);
 	uoff_dma_ready = false;
-	mutex_unlock(&uoff_dma_scan_lock);
-	cancel_work_sync(&uoff_dma_rescan);
-	mutex_lock(&uoff_dma_scan_lock);
 	uoff_dma_drop(NULL);
 	mutex_unlock(&uoff_dma_scan_lock);
 	destroy_workqueue(uoff_dma_rel_wq);
+	/* Queued by the notifiers or a channel let go; takes nothing now. */
+	cancel_delayed_work_sync(&uoff_dma_rescan);
 	destroy_workqueue(uoff_dma_wq);
 }

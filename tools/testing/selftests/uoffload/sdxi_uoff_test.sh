@@ -93,6 +93,7 @@ echo 0 > $pdir/inline_threshold
 : "${UOFF_STRESS_OPS:=300}"
 export UOFF_STRESS_OPS
 descs=$(dsum descs)
+# shellcheck disable=SC2034 # for uoff_run_suites
 uoff_label=SDXI
 uoff_run_suites copy_test fill_test batch_test fixed_test stress_test
 check "the suites' descriptors went to SDXI" [ "$(dsum descs)" -gt "$descs" ]
