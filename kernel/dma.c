@@ -80,10 +80,7 @@ struct uoff_dma_chan;
 struct uoff_dma_slot {
 	struct uoff_xfer	x;
 	struct uoff_dma_chan	*dc;
-	struct scatterlist	*dst_sg;
-	struct scatterlist	*src_sg;
-	int			dst_orig, src_orig;	/* entries built */
-	int			dst_nents, src_nents;	/* mapped; 0 if not */
+	struct uoff_xfer_sg	map;
 	u8			*scratch;
 	dma_addr_t		scratch_dma;
 	bool			cpu;	/* the CPU does it, not the device */
@@ -145,22 +142,10 @@ static struct uoff_dma_slot *uoff_dma_slot(struct uoff_dma_chan *dc,
 	return &dc->slots[index % UOFF_DMA_SLOTS];
 }
 
-/**
- * uoff_span_map_sg() - build and map a scatterlist of part of a span
- * @dev: the device that will access it
- * @sgl: room for @max entries
- * @max: how many entries there are
- * @span: where the bytes start
- * @len: how many bytes
- * @dir: the direction of the transfer
- * @orig: set to the number of entries built, for dma_unmap_sg()
- *
- * Return: the number of mapped entries, 0 when @len needs more than @max
- * entries or the mapping failed.
- */
-int uoff_span_map_sg(struct device *dev, struct scatterlist *sgl,
-		     unsigned int max, struct uoff_span span, u32 len,
-		     enum dma_data_direction dir, int *orig)
+/* Build a scatterlist of @len bytes of @span and map it; 0 on failure. */
+static int uoff_span_map_sg(struct device *dev, struct scatterlist *sgl,
+			    unsigned int max, struct uoff_span span, u32 len,
+			    enum dma_data_direction dir, int *orig)
 {
 	unsigned int n = 0;
 
@@ -182,51 +167,60 @@ int uoff_span_map_sg(struct device *dev, struct scatterlist *sgl,
 	*orig = n;
 	return dma_map_sg(dev, sgl, n, dir);
 }
-EXPORT_SYMBOL_GPL(uoff_span_map_sg);
 
-static void uoff_dma_unmap(struct uoff_dma_chan *dc,
-			   struct uoff_dma_slot *slot)
+/**
+ * uoff_xfer_unmap_sg() - unmap what uoff_xfer_map_sg() mapped
+ * @dev: the device it was mapped for
+ * @m: the mapping; nothing is mapped afterwards
+ */
+void uoff_xfer_unmap_sg(struct device *dev, struct uoff_xfer_sg *m)
 {
-	if (slot->dst_nents)
-		dma_unmap_sg(dc->dev, slot->dst_sg, slot->dst_orig,
-			     DMA_FROM_DEVICE);
-	if (slot->src_nents)
-		dma_unmap_sg(dc->dev, slot->src_sg, slot->src_orig,
-			     DMA_TO_DEVICE);
-	slot->dst_nents = 0;
-	slot->src_nents = 0;
+	if (m->dst_nents)
+		dma_unmap_sg(dev, m->dst_sg, m->dst_orig, DMA_FROM_DEVICE);
+	if (m->src_nents)
+		dma_unmap_sg(dev, m->src_sg, m->src_orig, DMA_TO_DEVICE);
+	m->dst_nents = 0;
+	m->src_nents = 0;
 }
+EXPORT_SYMBOL_GPL(uoff_xfer_unmap_sg);
 
-static bool uoff_dma_map_slot(struct uoff_dma_chan *dc,
-			      struct uoff_dma_slot *slot)
+/**
+ * uoff_xfer_map_sg() - map a copy or fill descriptor's pages for a device
+ * @dev: the device
+ * @m: @m->dst_sg and, for a copy, @m->src_sg with room for @max entries
+ * @x: the descriptor
+ * @max: entries per side
+ *
+ * Return: true if the destination (and a copy's source) are mapped.
+ */
+bool uoff_xfer_map_sg(struct device *dev, struct uoff_xfer_sg *m,
+		      const struct uoff_xfer *x, unsigned int max)
 {
-	const struct uoff_xfer *x = &slot->x;
-
-	slot->dst_nents = uoff_span_map_sg(dc->dev, slot->dst_sg,
-					   UOFF_DMA_SEGS, x->dst, x->len,
-					   DMA_FROM_DEVICE, &slot->dst_orig);
-	if (!slot->dst_nents)
+	m->src_nents = 0;
+	m->dst_nents = uoff_span_map_sg(dev, m->dst_sg, max, x->dst, x->len,
+					DMA_FROM_DEVICE, &m->dst_orig);
+	if (!m->dst_nents)
 		return false;
 	if (x->op != UOFF_OP_COPY)
 		return true;
-	slot->src_nents = uoff_span_map_sg(dc->dev, slot->src_sg,
-					   UOFF_DMA_SEGS, x->src, x->len,
-					   DMA_TO_DEVICE, &slot->src_orig);
-	if (!slot->src_nents) {
-		uoff_dma_unmap(dc, slot);
+	m->src_nents = uoff_span_map_sg(dev, m->src_sg, max, x->src, x->len,
+					DMA_TO_DEVICE, &m->src_orig);
+	if (!m->src_nents) {
+		uoff_xfer_unmap_sg(dev, m);
 		return false;
 	}
 	return true;
 }
+EXPORT_SYMBOL_GPL(uoff_xfer_map_sg);
 
 static void uoff_dma_cur_init(struct uoff_dma_slot *slot,
 			      struct uoff_dma_cur *cur)
 {
 	*cur = (struct uoff_dma_cur) {
-		.d = slot->dst_sg,
-		.dleft = slot->dst_nents,
-		.s = slot->src_sg,
-		.sleft = slot->src_nents,
+		.d = slot->map.dst_sg,
+		.dleft = slot->map.dst_nents,
+		.s = slot->map.src_sg,
+		.sleft = slot->map.src_nents,
 	};
 }
 
@@ -319,13 +313,13 @@ static int uoff_dma_write(struct uoff_chan *chan, unsigned int i,
 	atomic_set(&slot->done, 0);
 	slot->memset = x->op == UOFF_OP_FILL && dc->has_memset &&
 		       uoff_dma_byte_pattern(x->pattern);
-	if (READ_ONCE(dc->dead) || !uoff_dma_map_slot(dc, slot)) {
+	if (READ_ONCE(dc->dead) || !uoff_xfer_map_sg(dc->dev, &slot->map, x, UOFF_DMA_SEGS)) {
 		dc->cpu_work = true;
 		return 0;
 	}
 	slot->nr = uoff_dma_count(dc, slot);
 	if (!slot->nr) {
-		uoff_dma_unmap(dc, slot);
+		uoff_xfer_unmap_sg(dc->dev, &slot->map);
 		dc->cpu_work = true;
 		return 0;
 	}
@@ -546,7 +540,7 @@ static u64 uoff_dma_reap(struct uoff_dma_chan *dc, u64 head, u64 tail)
 			/* Once terminated, no callback runs any more. */
 			if (!done && !terminated)
 				break;
-			uoff_dma_unmap(dc, slot);
+			uoff_xfer_unmap_sg(dc->dev, &slot->map);
 			failed = done && READ_ONCE(slot->failed);
 			if (failed)
 				uoff_dma_failed(dc, head);
@@ -713,8 +707,8 @@ static struct uoff_dma_chan *uoff_dma_chan_alloc(struct dma_chan *dchan,
 		struct uoff_dma_slot *slot = &dc->slots[i];
 
 		slot->dc = dc;
-		slot->dst_sg = &dc->sg[2 * i * UOFF_DMA_SEGS];
-		slot->src_sg = slot->dst_sg + UOFF_DMA_SEGS;
+		slot->map.dst_sg = &dc->sg[2 * i * UOFF_DMA_SEGS];
+		slot->map.src_sg = slot->map.dst_sg + UOFF_DMA_SEGS;
 		slot->scratch = dc->scratch + i * UOFF_DMA_SCRATCH;
 		slot->scratch_dma = dc->scratch_dma + i * UOFF_DMA_SCRATCH;
 	}

@@ -205,10 +205,17 @@ int uoff_zip_show_stats(char *buf, int at);
 /* dma.c */
 struct device;
 struct scatterlist;
-enum dma_data_direction;
-int uoff_span_map_sg(struct device *dev, struct scatterlist *sgl,
-		     unsigned int max, struct uoff_span span, u32 len,
-		     enum dma_data_direction dir, int *orig);
+/* A descriptor's pages, mapped for a device. */
+struct uoff_xfer_sg {
+	struct scatterlist	*dst_sg;
+	struct scatterlist	*src_sg;
+	int			dst_orig, src_orig;	/* entries built */
+	int			dst_nents, src_nents;	/* mapped; 0 if not */
+};
+
+bool uoff_xfer_map_sg(struct device *dev, struct uoff_xfer_sg *m,
+		      const struct uoff_xfer *x, unsigned int max);
+void uoff_xfer_unmap_sg(struct device *dev, struct uoff_xfer_sg *m);
 void uoff_dma_backends_changed(void);
 int uoff_dma_init(void);
 void uoff_dma_exit(void);

@@ -34,13 +34,6 @@ uoff_ready=./.sdxi_uoff_test.ready.$$
 pass=0
 fail=0
 nr=0
-ok() { nr=$((nr + 1)); pass=$((pass + 1)); echo "ok $nr $*"; }
-not_ok() { nr=$((nr + 1)); fail=$((fail + 1)); echo "not ok $nr $*"; }
-check() {
-	what=$1
-	shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
 
 skip() { echo "sdxi_uoff_test: SKIP: $*"; exit 4; }
 

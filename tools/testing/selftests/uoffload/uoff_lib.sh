@@ -162,6 +162,18 @@ uoff_backends_restore() {
 	uoff_saved_be=
 }
 
+# TAP lines for scripts that count their own checks in pass, fail and nr:
+# "check WHAT COMMAND..." is ok if COMMAND succeeds, not ok otherwise.
+# shellcheck disable=SC2034 # pass, fail and nr are the caller's
+ok() { nr=$((nr + 1)); pass=$((pass + 1)); echo "ok $nr $*"; }
+# shellcheck disable=SC2034
+not_ok() { nr=$((nr + 1)); fail=$((fail + 1)); echo "not ok $nr $*"; }
+check() {
+	what=$1
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+
 # Runs the harness binaries "$@", each as "./NAME", adds their results to
 # the caller's pass and fail counts and reports failures with not_ok.
 # $uoff_label names where they run, in the output.
