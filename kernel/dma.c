@@ -637,11 +637,17 @@ static void uoff_dma_terminate(struct uoff_dma_chan *dc)
 	mod_delayed_work(uoff_dma_wq, &dc->work, 0);
 }
 
-/* Stop using a channel, once what was given to it is done; let it go. */
-static void uoff_dma_chan_stop(struct uoff_dma_chan *dc)
+/*
+ * Stop using a channel, once what was given to it is done; let it go.
+ * @self: called from its release work.
+ */
+static void uoff_dma_chan_stop(struct uoff_dma_chan *dc, bool self)
 {
 	uoff_dma_terminate(dc);
 	uoff_chan_detach(dc->chan);
+	/* Given up while detaching: its release work may still look at it. */
+	if (!self)
+		cancel_work_sync(&dc->release);
 	/* Callbacks have all run: none queues the worker again. */
 	dmaengine_terminate_sync(dc->dchan);
 	cancel_delayed_work_sync(&dc->work);
@@ -667,7 +673,7 @@ static void uoff_dma_release_work(struct work_struct *work)
 	if (!mine)
 		return;
 	retake = dc->retake;
-	uoff_dma_chan_stop(dc);
+	uoff_dma_chan_stop(dc, true);
 	/* Taken again, it may well work: a provider may reset it then. */
 	if (retake)
 		mod_delayed_work(system_unbound_wq, &uoff_dma_rescan,
@@ -809,7 +815,7 @@ static void uoff_dma_drop(struct device *top)
 		/* A dead one's release work finds it unlisted and returns. */
 		cancel_work_sync(&dc->release);
 		list_del(&dc->node);
-		uoff_dma_chan_stop(dc);
+		uoff_dma_chan_stop(dc, false);
 	}
 	/* Dead channels being let go right now. */
 	flush_workqueue(uoff_dma_rel_wq);
