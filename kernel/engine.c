@@ -98,6 +98,8 @@ static int uoff_backends_set(const char *val, const struct kernel_param *kp)
 	if (ret || !order)
 		return -EINVAL;
 	WRITE_ONCE(uoff_backend_order, order);
+	/* Take dmaengine channels, or let go of them. */
+	uoff_dma_backends_changed();
 	return 0;
 }
 

@@ -60,9 +60,12 @@ static int __init uoff_init(void)
 	ret = uoff_engine_init();
 	if (ret)
 		goto err_zip;
-	ret = misc_register(&uoff_misc);
+	ret = uoff_dma_init();
 	if (ret)
 		goto err_engine;
+	ret = misc_register(&uoff_misc);
+	if (ret)
+		goto err_dma;
 	/* The channels' directories go under the device's. */
 	ret = uoff_engine_sysfs_init(&uoff_misc.this_device->kobj);
 	if (ret)
@@ -71,6 +74,8 @@ static int __init uoff_init(void)
 
 err_misc:
 	misc_deregister(&uoff_misc);
+err_dma:
+	uoff_dma_exit();
 err_engine:
 	uoff_engine_exit();
 err_zip:
@@ -84,6 +89,7 @@ static void __exit uoff_exit(void)
 {
 	uoff_engine_sysfs_exit();
 	misc_deregister(&uoff_misc);
+	uoff_dma_exit();
 	uoff_engine_exit();
 	uoff_zip_exit();
 	uoff_cpu_exit();

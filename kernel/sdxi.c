@@ -59,10 +59,7 @@ MODULE_PARM_DESC(timeout_ms,
 struct uoff_sdxi_slot {
 	struct uoff_xfer	x;
 	struct sdxi_cmpl	cmpl;
-	struct scatterlist	*dst_sg;
-	struct scatterlist	*src_sg;
-	int			dst_orig, src_orig;	/* entries built */
-	int			dst_nents, src_nents;	/* mapped; 0 if not */
+	struct uoff_xfer_sg	map;
 	u8			*scratch;
 	dma_addr_t		scratch_dma;
 	bool			cpu;	/* the CPU does it, not the device */
@@ -105,63 +102,6 @@ static struct uoff_sdxi_slot *uoff_sdxi_slot(struct uoff_sdxi_chan *sc,
 	return &sc->slots[index % UOFF_SDXI_SLOTS];
 }
 
-/* Build a scatterlist of @len bytes of @span and map it; 0 on failure. */
-static int uoff_sdxi_map(struct device *dev, struct scatterlist *sgl,
-			 struct uoff_span span, u32 len,
-			 enum dma_data_direction dir, int *orig)
-{
-	int n = 0;
-
-	sg_init_table(sgl, UOFF_SDXI_SEGS);
-	while (len) {
-		unsigned int off, plen;
-		struct page *page = uoff_span_page(&span, &off, &plen);
-
-		if (n == UOFF_SDXI_SEGS)
-			return 0;
-		plen = min(plen, len);
-		sg_set_page(&sgl[n++], page, plen, off);
-		uoff_span_advance(&span, plen);
-		len -= plen;
-	}
-	sg_mark_end(&sgl[n - 1]);
-	*orig = n;
-	return dma_map_sg(dev, sgl, n, dir);
-}
-
-static void uoff_sdxi_unmap(struct uoff_sdxi_chan *sc,
-			    struct uoff_sdxi_slot *slot)
-{
-	if (slot->dst_nents)
-		dma_unmap_sg(sc->dev, slot->dst_sg, slot->dst_orig,
-			     DMA_FROM_DEVICE);
-	if (slot->src_nents)
-		dma_unmap_sg(sc->dev, slot->src_sg, slot->src_orig,
-			     DMA_TO_DEVICE);
-	slot->dst_nents = 0;
-	slot->src_nents = 0;
-}
-
-static bool uoff_sdxi_map_slot(struct uoff_sdxi_chan *sc,
-			       struct uoff_sdxi_slot *slot)
-{
-	const struct uoff_xfer *x = &slot->x;
-
-	slot->dst_nents = uoff_sdxi_map(sc->dev, slot->dst_sg, x->dst, x->len,
-					DMA_FROM_DEVICE, &slot->dst_orig);
-	if (!slot->dst_nents)
-		return false;
-	if (x->op != UOFF_OP_COPY)
-		return true;
-	slot->src_nents = uoff_sdxi_map(sc->dev, slot->src_sg, x->src, x->len,
-					DMA_TO_DEVICE, &slot->src_orig);
-	if (!slot->src_nents) {
-		uoff_sdxi_unmap(sc, slot);
-		return false;
-	}
-	return true;
-}
-
 /* The next descriptor of a slot: at @resv's @n-th index, or only counted. */
 static struct sdxi_desc *uoff_sdxi_desc(struct uoff_sdxi_chan *sc,
 					const struct sdxi_ring_resv *resv,
@@ -175,9 +115,9 @@ static unsigned int uoff_sdxi_emit_copy(struct uoff_sdxi_chan *sc,
 					struct uoff_sdxi_slot *slot,
 					const struct sdxi_ring_resv *resv)
 {
-	struct scatterlist *d = slot->dst_sg, *s = slot->src_sg;
+	struct scatterlist *d = slot->map.dst_sg, *s = slot->map.src_sg;
 	unsigned int doff = 0, soff = 0, n = 0;
-	int left = slot->dst_nents;
+	int left = slot->map.dst_nents;
 
 	while (left) {
 		u32 len = min(sg_dma_len(d) - doff, sg_dma_len(s) - soff);
@@ -221,7 +161,7 @@ static unsigned int uoff_sdxi_emit_fill(struct uoff_sdxi_chan *sc,
 	unsigned int n = 0, i;
 	u32 done = 0;
 
-	for_each_sg(slot->dst_sg, d, slot->dst_nents, i) {
+	for_each_sg(slot->map.dst_sg, d, slot->map.dst_nents, i) {
 		u32 len = sg_dma_len(d);
 		u32 blocks = len / UOFF_SDXI_FILL_BLOCK;
 		u32 tail = len % UOFF_SDXI_FILL_BLOCK;
@@ -283,7 +223,7 @@ static int uoff_sdxi_write(struct uoff_chan *chan, unsigned int i,
 
 	slot->x = *x;
 	slot->cpu = true;
-	if (READ_ONCE(sc->dead) || !uoff_sdxi_map_slot(sc, slot)) {
+	if (READ_ONCE(sc->dead) || !uoff_xfer_map_sg(sc->dev, &slot->map, x, UOFF_SDXI_SEGS)) {
 		sc->cpu_work = true;
 		return 0;
 	}
@@ -291,7 +231,7 @@ static int uoff_sdxi_write(struct uoff_chan *chan, unsigned int i,
 	/* And one more for the batch's Intr. */
 	if (sdxi_cxt_space(sc->cxt) < n + 1 ||
 	    sdxi_cxt_reserve(sc->cxt, n, &resv)) {
-		uoff_sdxi_unmap(sc, slot);
+		uoff_xfer_unmap_sg(sc->dev, &slot->map);
 		/*
 		 * Nothing of ours is in flight, yet the ring is full: the
 		 * context is not running.  The worker restarts it; this one
@@ -399,7 +339,7 @@ static void uoff_sdxi_recover(struct uoff_sdxi_chan *sc)
 
 		if (slot->cpu || sdxi_cmpl_poll(&slot->cmpl) != -EBUSY)
 			continue;
-		uoff_sdxi_unmap(sc, slot);
+		uoff_xfer_unmap_sg(sc->dev, &slot->map);
 		slot->cpu = true;
 	}
 	if (!fn_ok)
@@ -435,7 +375,7 @@ static u64 uoff_sdxi_reap(struct uoff_sdxi_chan *sc, u64 head, u64 tail)
 			status = sdxi_cmpl_poll(&slot->cmpl);
 			if (status == -EBUSY)
 				break;
-			uoff_sdxi_unmap(sc, slot);
+			uoff_xfer_unmap_sg(sc->dev, &slot->map);
 			if (status)
 				atomic64_inc(&stats->errors);
 		}
@@ -537,8 +477,8 @@ static struct uoff_sdxi_chan *uoff_sdxi_chan_alloc(struct sdxi_fn *fn,
 
 		if (sdxi_cmpl_alloc(fn, &slot->cmpl))
 			goto nomem;
-		slot->dst_sg = &sc->sg[2 * i * UOFF_SDXI_SEGS];
-		slot->src_sg = slot->dst_sg + UOFF_SDXI_SEGS;
+		slot->map.dst_sg = &sc->sg[2 * i * UOFF_SDXI_SEGS];
+		slot->map.src_sg = slot->map.dst_sg + UOFF_SDXI_SEGS;
 		slot->scratch = sc->scratch + i * UOFF_SDXI_SCRATCH;
 		slot->scratch_dma = sc->scratch_dma + i * UOFF_SDXI_SCRATCH;
 	}

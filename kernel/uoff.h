@@ -213,6 +213,24 @@ void uoff_zip_exit(void);
 bool uoff_zip_have_acomp(void);
 int uoff_zip_show_stats(char *buf, int at);
 
+/* dma.c */
+struct device;
+struct scatterlist;
+/* A descriptor's pages, mapped for a device. */
+struct uoff_xfer_sg {
+	struct scatterlist	*dst_sg;
+	struct scatterlist	*src_sg;
+	int			dst_orig, src_orig;	/* entries built */
+	int			dst_nents, src_nents;	/* mapped; 0 if not */
+};
+
+bool uoff_xfer_map_sg(struct device *dev, struct uoff_xfer_sg *m,
+		      const struct uoff_xfer *x, unsigned int max);
+void uoff_xfer_unmap_sg(struct device *dev, struct uoff_xfer_sg *m);
+void uoff_dma_backends_changed(void);
+int uoff_dma_init(void);
+void uoff_dma_exit(void);
+
 /* uring.c */
 extern unsigned int uoff_inline_threshold;
 int uoff_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags);

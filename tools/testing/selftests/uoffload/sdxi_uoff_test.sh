@@ -6,6 +6,8 @@
 # uoffload's copy and fill channels.  Then, with every op sent to the rings:
 #   - the copy, fill, batch, fixed-buffer and stress suites run on SDXI,
 #     every byte checked, and the SDXI channels' counters show the work;
+#   - "backends" sends the work to SDXI or to the dmaengine channels
+#     sdxi.ko offers of the same function, whichever it names first;
 #   - each fault the model can inject (failed descriptors, a lost
 #     interrupt, a stall, a function error) ends in right results, the
 #     work finished by the CPU, and a working function afterwards;
@@ -24,7 +26,7 @@ pdir=/sys/module/uoffload/parameters
 bdir=/sys/module/uoffload_sdxi/parameters
 fault=/sys/kernel/debug/sdxi_model
 drv=/sys/bus/platform/drivers/sdxi-model
-ready=./.sdxi_uoff_test.ready.$$
+uoff_ready=./.sdxi_uoff_test.ready.$$
 
 # shellcheck source=uoff_lib.sh
 . ./uoff_lib.sh
@@ -32,13 +34,6 @@ ready=./.sdxi_uoff_test.ready.$$
 pass=0
 fail=0
 nr=0
-ok() { nr=$((nr + 1)); pass=$((pass + 1)); echo "ok $nr $*"; }
-not_ok() { nr=$((nr + 1)); fail=$((fail + 1)); echo "not ok $nr $*"; }
-check() {
-	what=$1
-	shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
 
 skip() { echo "sdxi_uoff_test: SKIP: $*"; exit 4; }
 
@@ -66,9 +61,11 @@ saved_thr=$(cat $pdir/inline_threshold)
 saved_be=$(cat $pdir/backends)
 finish() {
 	echo "$saved_thr" > $pdir/inline_threshold
-	echo "$saved_be" > $pdir/backends
 	[ -w "$fault/stall" ] && echo 0 > "$fault/stall"
+	# Held dmaengine channels would keep the front loaded.
+	echo cpu > $pdir/backends
 	unload_ours
+	echo "$saved_be" > $pdir/backends
 	echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
 	echo "sdxi_uoff_test: $pass passed, $fail failed"
 	[ "$fail" -eq 0 ]
@@ -76,11 +73,8 @@ finish() {
 }
 
 # The sum of one counter over the SDXI channels: "descs", "fallbacks"...
-dsum() {
-	awk -v k="$1" 'split($1, a, ".") == 2 && a[1] ~ /^dchan/ &&
-		       a[2] == k { s += $2 } END { print s + 0 }' $stats
-}
-nr_dchans() { grep -c '^dchan[0-9]*\.engine sdxi$' $stats; }
+dsum() { uoff_dsum "$1" sdxi; }
+nr_dchans() { uoff_nr_dchans sdxi; }
 
 for m in sdxi sdxi_model sdxi_model_front uoffload_sdxi; do
 	load $m || { not_ok "insmod $m"; finish; }
@@ -92,26 +86,9 @@ echo 0 > $pdir/inline_threshold
 : "${UOFF_STRESS_OPS:=300}"
 export UOFF_STRESS_OPS
 descs=$(dsum descs)
-for t in copy_test fill_test batch_test fixed_test stress_test; do
-	echo "# ---- $t on SDXI"
-	out=./.sdxi_uoff_test.out.$$
-	./$t > "$out" 2>&1
-	rc=$?
-	grep -E '^(not ok|#  *FAIL)' "$out"
-	line=$(grep '^# Totals: ' "$out" | tail -n 1)
-	rm -f "$out"
-	if [ -z "$line" ]; then
-		not_ok "$t: no Totals line (status $rc)"
-		continue
-	fi
-	# shellcheck disable=SC2046 # split on purpose
-	set -- $(echo "$line" | tr -c '0-9\n' ' ')
-	echo "# $t: $(($1 + $3)) passed, $(($2 + $4 + $6)) failed"
-	pass=$((pass + $1 + $3))
-	fail=$((fail + $2 + $4 + $6))
-	[ "$rc" -eq 0 ] || [ $(($2 + $4 + $6)) -ne 0 ] ||
-		not_ok "$t: status $rc without a failed test"
-done
+# shellcheck disable=SC2034 # for uoff_run_suites
+uoff_label=SDXI
+uoff_run_suites copy_test fill_test batch_test fixed_test stress_test
 check "the suites' descriptors went to SDXI" [ "$(dsum descs)" -gt "$descs" ]
 check "SDXI raised interrupts" [ "$(dsum irqs)" -gt 0 ]
 check "batching: fewer interrupts than descriptors" \
@@ -134,12 +111,25 @@ echo cpu > $be
 descs=$(dsum descs)
 check "backends=cpu: ops end right" one_op
 check "backends=cpu: the SDXI channels stay idle" [ "$(dsum descs)" -eq "$descs" ]
+check "backends=cpu: no dmaengine channel held" \
+	[ "$(uoff_nr_dchans dmaengine)" -eq 0 ]
+# sdxi.ko offers the function's contexts as dmaengine channels too.
 echo dmaengine,sdxi > $be
 check "backends=dmaengine,sdxi: reads back" [ "$(cat $be)" = dmaengine,sdxi ]
+check "backends=dmaengine,sdxi: the two dmaengine channels taken" \
+	[ "$(uoff_nr_dchans dmaengine)" -eq 2 ]
 check "backends=dmaengine,sdxi: ops end right" one_op
-check "backends=dmaengine,sdxi: SDXI serves (no dmaengine channels)" \
-	[ "$(dsum descs)" -gt "$descs" ]
-echo $order > $be
+check "backends=dmaengine,sdxi: the dmaengine channels serve" \
+	[ "$(uoff_dsum descs dmaengine)" -gt 0 ]
+check "backends=dmaengine,sdxi: SDXI stays idle" [ "$(dsum descs)" -eq "$descs" ]
+echo sdxi,dmaengine > $be
+ddescs=$(uoff_dsum descs dmaengine)
+check "backends=sdxi,dmaengine: ops end right" one_op
+check "backends=sdxi,dmaengine: SDXI serves" [ "$(dsum descs)" -gt "$descs" ]
+check "backends=sdxi,dmaengine: the dmaengine channels stay idle" \
+	[ "$(uoff_dsum descs dmaengine)" -eq "$ddescs" ]
+# SDXI alone from here on: held dmaengine channels keep the front loaded.
+echo sdxi,cpu > $be
 
 # ---- Injected faults ------------------------------------------------------
 if [ -d "$fault" ]; then
@@ -193,20 +183,11 @@ else
 fi
 
 # ---- Unloading with copies in flight --------------------------------------
-# hold_busy keeps 16 MiB copies in flight for $1 seconds, checking each.
-in_flight() {
-	rm -f "$ready"
-	./hold_busy 4 "$ready" &
-	busy=$!
-	retry 300 test -e "$ready" || { kill $busy; return 1; }
-	"$@" || { wait $busy; return 1; }
-	wait $busy
-}
 # ... and the function logs no error for the contexts torn down meanwhile.
 in_flight_clean() {
 	mark="sdxi_uoff_test: in flight $1 $$"
 	echo "$mark" > /dev/kmsg
-	in_flight "$@" || return 1
+	uoff_in_flight "$@" || return 1
 	! dmesg | sed -n "/$mark/,\$p" | grep 'error class'
 }
 unload_front() {
@@ -223,6 +204,6 @@ check "backend unloaded with copies in flight: they end right, no error logged" 
 	in_flight_clean unload_backend
 check "backend loaded again" insmod "$moddir/uoffload_sdxi.ko"
 check "then the device works" one_op
-rm -f "$ready"
+rm -f "$uoff_ready"
 
 finish

@@ -81,6 +81,8 @@ sdxi_model_kmod_test() {
 	loaded sdxi_model_front && skip "sdxi_model_front.ko already loaded"
 	[ $# -gt 0 ] && loaded sdxi && skip "sdxi.ko already loaded"
 
+	# The test module takes the function's channels, not uoffload.
+	uoff_no_dmaengine
 	sdxi_ours=
 	if ! loaded sdxi; then
 		insmod "$moddir/sdxi.ko" "$@" ||
@@ -116,6 +118,99 @@ sdxi_unload() {
 		loaded "$m" && fail "$m still loaded after rmmod"
 	done
 	sdxi_ours=
+	uoff_backends_restore
+}
+
+# The sum of counter $1 ("descs", "irqs"...) over the device channels of
+# engine $2 ("sdxi", "dmaengine"), over all of them without $2.
+uoff_dsum() {
+	awk -v k="$1" -v e="${2-}" '
+		split($1, a, ".") == 2 && a[1] ~ /^dchan[0-9]+$/ {
+			if (a[2] == "engine")
+				eng[a[1]] = $2
+			else if (a[2] == k)
+				v[a[1]] = $2
+		}
+		END {
+			for (c in v)
+				if (e == "" || eng[c] == e)
+					s += v[c]
+			print s + 0
+		}' /sys/class/misc/uoffload/stats
+}
+
+# How many device channels of engine $1 uoffload has.
+uoff_nr_dchans() {
+	grep -c "^dchan[0-9]*\.engine $1\$" /sys/class/misc/uoffload/stats
+}
+
+# uoffload takes every DMA_MEMCPY channel while its "backends" names
+# dmaengine, and a provider whose channels are held cannot be unloaded:
+# scripts that need a provider's channels, or unload it, take dmaengine
+# out first (uoff_no_dmaengine) and put the list back after
+# (uoff_backends_restore).
+uoff_no_dmaengine() {
+	uoff_be=/sys/module/uoffload/parameters/backends
+	[ -w "$uoff_be" ] || return 0
+	uoff_saved_be=$(cat "$uoff_be")
+	uoff_new_be=$(echo "$uoff_saved_be" |
+		      sed 's/^dmaengine,//; s/,dmaengine//; s/^dmaengine$/cpu/')
+	echo "$uoff_new_be" > "$uoff_be"
+}
+uoff_backends_restore() {
+	[ -n "${uoff_saved_be-}" ] && echo "$uoff_saved_be" > "$uoff_be"
+	uoff_saved_be=
+}
+
+# TAP lines for scripts that count their own checks in pass, fail and nr:
+# "check WHAT COMMAND..." is ok if COMMAND succeeds, not ok otherwise.
+# shellcheck disable=SC2034 # pass, fail and nr are the caller's
+ok() { nr=$((nr + 1)); pass=$((pass + 1)); echo "ok $nr $*"; }
+# shellcheck disable=SC2034
+not_ok() { nr=$((nr + 1)); fail=$((fail + 1)); echo "not ok $nr $*"; }
+check() {
+	what=$1
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+
+# Runs the harness binaries "$@", each as "./NAME", adds their results to
+# the caller's pass and fail counts and reports failures with not_ok.
+# $uoff_label names where they run, in the output.
+uoff_run_suites() {
+	for t in "$@"; do
+		echo "# ---- $t on ${uoff_label-the device}"
+		out=./.uoff_suite.out.$$
+		./$t > "$out" 2>&1
+		rc=$?
+		grep -E '^(not ok|#  *FAIL)' "$out"
+		line=$(grep '^# Totals: ' "$out" | tail -n 1)
+		rm -f "$out"
+		if [ -z "$line" ]; then
+			not_ok "$t: no Totals line (status $rc)"
+			continue
+		fi
+		# shellcheck disable=SC2046 # split on purpose
+		set -- $(echo "$line" | tr -c '0-9\n' ' ')
+		echo "# $t: $(($1 + $3)) passed, $(($2 + $4 + $6)) failed"
+		pass=$((pass + $1 + $3))
+		fail=$((fail + $2 + $4 + $6))
+		[ "$rc" -eq 0 ] || [ $(($2 + $4 + $6)) -ne 0 ] ||
+			not_ok "$t: status $rc without a failed test"
+	done
+}
+
+# Runs "$@" while hold_busy keeps 16 MiB copies in flight for 4 seconds,
+# checking each; true if both succeed.  $uoff_ready names the file
+# hold_busy creates once its copies are in flight.
+# shellcheck disable=SC2154 # uoff_ready is the caller's
+uoff_in_flight() {
+	rm -f "$uoff_ready"
+	./hold_busy 4 "$uoff_ready" &
+	busy=$!
+	retry 300 test -e "$uoff_ready" || { kill $busy; return 1; }
+	"$@" || { wait $busy; return 1; }
+	wait $busy
 }
 
 # TAP lines for a script that ends with a "# Totals:" line: ok and not_ok
