@@ -65,8 +65,11 @@ GZIP_DEMO	:= cat Documentation/*.rst /bin/busybox >demo.bin && ./uoff-gzip -kv d
 # The copies run on the SDXI functional model (a software SDXI function in
 # the guest kernel) unless DEMO_ENGINE=cpu.
 DEMO_ENGINE	?= sdxi
-SDXI_MODEL_LOAD	:= for m in sdxi sdxi_model sdxi_model_front uoffload_sdxi; do \
-		insmod /lib/modules/uoffload/$$m.ko || exit 1; done
+# Native SDXI channels only: uoffload's dmaengine backend would also take
+# the model's dmaengine channels, which the demo and the bench leave alone.
+SDXI_MODS	:= sdxi sdxi_model sdxi_model_front uoffload_sdxi
+SDXI_MODEL_LOAD	:= echo sdxi,cpu >/sys/module/uoffload/parameters/backends && \
+		for m in $(SDXI_MODS); do insmod /lib/modules/uoffload/$$m.ko || exit 1; done
 ifeq ($(DEMO_ENGINE),sdxi)
 DEMO_SETUP	:= $(SDXI_MODEL_LOAD) && echo "demo: the SDXI functional model serves copies and fills" &&
 else
@@ -82,9 +85,7 @@ demo: setup
 # memcpy baseline on its vector loop, as fast as memcpy gets in the guest.
 # The bench runs on the CPU channels, then again (-s: the SDXI part only)
 # with the SDXI model bound and uoffload_sdxi.ko loaded.
-SDXI_MODS	:= sdxi sdxi_model sdxi_model_front uoffload_sdxi
-BENCH_RUN	:= r=0; ./uoff_bench || r=1; \
-		for m in $(SDXI_MODS); do insmod /lib/modules/uoffload/$$m.ko || exit 1; done; \
+BENCH_RUN	:= r=0; ./uoff_bench || r=1; $(SDXI_MODEL_LOAD); \
 		./uoff_bench -s || r=1; exit $$r
 
 bench: setup

@@ -49,6 +49,8 @@ finish() {
 	for m in $ours; do
 		loaded "$m" && rmmod "$m"
 	done
+	# After the unloads: dmaengine back in the list takes channels.
+	uoff_backends_restore
 	rm -rf "$tmp"
 	echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
 	echo "uoffctl_test: $pass passed, $fail failed"
@@ -165,6 +167,8 @@ status_matches_stats "after a copy"
 
 # ---- status with SDXI channels ----------------------------------------------
 if [ -f "$moddir/uoffload_sdxi.ko" ] && ! loaded sdxi_model; then
+	# The model's dmaengine channels would keep its front loaded.
+	uoff_no_dmaengine
 	for m in sdxi sdxi_model sdxi_model_front uoffload_sdxi; do
 		loaded "$m" && continue
 		insmod "$moddir/$m.ko" || { tap_not_ok "insmod $m"; finish; }
@@ -181,6 +185,7 @@ if [ -f "$moddir/uoffload_sdxi.ko" ] && ! loaded sdxi_model; then
 		rmmod "$m" || tap_not_ok "rmmod $m"
 	done
 	ours=
+	uoff_backends_restore
 	run status
 	tap_check "status after unloading SDXI: no dchan rows" \
 		[ "$(status_rows "$tmp/out" | grep -c '^dchan')" -eq 0 ]
