@@ -19,6 +19,7 @@ static ssize_t stats_show(struct device *dev, struct device_attribute *attr,
 
 	/* Before the per-channel lines, which a page may not hold. */
 	at = uoff_zip_show_stats(buf, at);
+	at = uoff_mm_show_stats(buf, at);
 	return uoff_engine_show_stats(buf, at);
 }
 static DEVICE_ATTR_RO(stats);
@@ -70,6 +71,7 @@ static int __init uoff_init(void)
 	ret = uoff_engine_sysfs_init(&uoff_misc.this_device->kobj);
 	if (ret)
 		goto err_misc;
+	uoff_mm_init();
 	return 0;
 
 err_misc:
@@ -87,6 +89,7 @@ err_cpu:
 
 static void __exit uoff_exit(void)
 {
+	uoff_mm_exit();
 	uoff_engine_sysfs_exit();
 	misc_deregister(&uoff_misc);
 	uoff_dma_exit();
