@@ -240,7 +240,7 @@ int uoff_release(struct inode *inode, struct file *file);
 int uoff_uring_show_stats(char *buf, int at);
 
 /* mm.c: the provider for the mm hooks of kernel/patches/, if the kernel has them */
-#if __has_include(<linux/mm_offload.h>)
+#if __has_include("linux/mm_offload.h")
 #define UOFF_HAVE_MM_OFFLOAD
 void uoff_mm_init(void);
 void uoff_mm_exit(void);
