@@ -7,6 +7,8 @@
 #   make demo       install what is missing, build, run uoff-copy (VM)
 #   make bench      install what is missing, build, run the benchmark (VM)
 #   make install    install the module, the library and uoffctl on this machine
+#   make check-dev  make check on the development kernel (KASAN, lockdep,
+#                   kmemleak; built once by tools/testing/vm/devkernel)
 #
 # KDIR=<tree> builds the module against another kernel tree; the VM then
 # boots that tree's arch/x86/boot/bzImage.
@@ -30,7 +32,7 @@ VM_KERNEL	:= --kernel $(KDIR)/arch/x86/boot/bzImage
 endif
 
 .PHONY: all modules lib selftests examples uoffctl setup check demo bench \
-	install clean
+	install clean check-dev
 
 all: modules lib selftests examples uoffctl
 
@@ -109,3 +111,14 @@ clean:
 		kernel/modules.order sdxi/*.o sdxi/*.ko sdxi/*.mod sdxi/*.mod.c \
 		sdxi/.*.cmd sdxi/modules.order .*.cmd .module-common.o Module.symvers \
 		modules.order
+
+# The development lane: the debug kernel from the cache (built when its
+# inputs changed), everything built against it, every test booting it.
+# A debug kernel under TCG is slow: the VM runs get DEV_VM_TIMEOUT seconds.
+DEVKERNEL	:= tools/testing/vm/devkernel
+DEV_VM_TIMEOUT	?= 7200
+
+check-dev: setup
+	@tree=$$($(DEVKERNEL) --print-dir) && \
+	$(MAKE) --no-print-directory all KDIR=$$tree && \
+	tools/testing/check --kernel $$tree/arch/x86/boot/bzImage --timeout $(DEV_VM_TIMEOUT)
