@@ -723,11 +723,13 @@ EXPORT_SYMBOL_GPL(sdxi_cxt_set_notify);
 int sdxi_cxt_reserve(struct sdxi_cxt *cxt, u32 nr,
 		     struct sdxi_ring_resv *resv)
 {
+	unsigned long flags;
 	int ret;
 
-	spin_lock(&cxt->lock);
+	/* Callers reserve from process context and from softirqs. */
+	spin_lock_irqsave(&cxt->lock, flags);
 	ret = sdxi_ring_reserve(&cxt->ring, nr, resv);
-	spin_unlock(&cxt->lock);
+	spin_unlock_irqrestore(&cxt->lock, flags);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(sdxi_cxt_reserve);
