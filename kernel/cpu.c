@@ -62,14 +62,22 @@ static void uoff_cpu_copy(struct uoff_span dst, struct uoff_span src, u32 len)
 	}
 }
 
-/* Byte i of @p gets byte (i % 8) of the little-endian @pattern. */
-static void uoff_fill_bytes(u8 *p, unsigned int n, u64 pattern)
+/**
+ * uoff_fill_bytes() - write a fill pattern
+ * @p: where
+ * @n: how many bytes
+ * @pattern: byte i of @p gets byte (i % 8) of this, little-endian
+ *
+ * Also how device backends prepare the pattern blocks they copy from.
+ */
+void uoff_fill_bytes(u8 *p, unsigned int n, u64 pattern)
 {
 	for (; n >= 8; n -= 8, p += 8)
 		put_unaligned_le64(pattern, p);
 	for (; n; n--, pattern >>= 8)
 		*p++ = pattern;
 }
+EXPORT_SYMBOL_GPL(uoff_fill_bytes);
 
 static void uoff_cpu_fill(struct uoff_span dst, u64 pattern, u32 len)
 {

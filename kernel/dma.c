@@ -302,7 +302,6 @@ static int uoff_dma_write(struct uoff_chan *chan, unsigned int i,
 {
 	struct uoff_dma_chan *dc = chan->priv;
 	struct uoff_dma_slot *slot = uoff_dma_slot(dc, dc->tail + i);
-	unsigned int k;
 
 	slot->x = *x;
 	slot->cpu = true;
@@ -324,8 +323,7 @@ static int uoff_dma_write(struct uoff_chan *chan, unsigned int i,
 		return 0;
 	}
 	if (x->op == UOFF_OP_FILL && !slot->memset)
-		for (k = 0; k < UOFF_DMA_SCRATCH; k++)
-			slot->scratch[k] = x->pattern >> (8 * (k % 8));
+		uoff_fill_bytes(slot->scratch, UOFF_DMA_SCRATCH, x->pattern);
 	uoff_dma_cur_init(slot, &slot->cur);
 	slot->cpu = false;
 	return 0;

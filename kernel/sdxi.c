@@ -219,7 +219,7 @@ static int uoff_sdxi_write(struct uoff_chan *chan, unsigned int i,
 	struct uoff_sdxi_chan *sc = chan->priv;
 	struct uoff_sdxi_slot *slot = uoff_sdxi_slot(sc, sc->tail + i);
 	struct sdxi_ring_resv resv;
-	unsigned int n, k;
+	unsigned int n;
 
 	slot->x = *x;
 	slot->cpu = true;
@@ -244,8 +244,7 @@ static int uoff_sdxi_write(struct uoff_chan *chan, unsigned int i,
 		return 0;
 	}
 	if (x->op == UOFF_OP_FILL)
-		for (k = 0; k < UOFF_SDXI_SCRATCH; k++)
-			slot->scratch[k] = x->pattern >> (8 * (k % 8));
+		uoff_fill_bytes(slot->scratch, UOFF_SDXI_SCRATCH, x->pattern);
 	sdxi_cmpl_arm(&slot->cmpl, n);
 	uoff_sdxi_emit(sc, slot, &resv);
 	if (sc->batch.nr)

@@ -198,6 +198,7 @@ int uoff_engine_sysfs_init(struct kobject *parent);
 void uoff_engine_sysfs_exit(void);
 
 /* cpu.c */
+void uoff_fill_bytes(u8 *p, unsigned int n, u64 pattern);
 int uoff_cpu_exec(struct uoff_chan *chan, const struct uoff_xfer *x);
 int uoff_cpu_chan_init(struct uoff_chan *chan);
 void uoff_cpu_chan_exit(struct uoff_chan *chan);
