@@ -3,12 +3,14 @@
 # uoffload: kernel module, liburing-offload, selftests and examples.
 #
 #   make            build everything against the installed stock kernel
-#   make check      install what is missing, build, run every test (VM)
+#   make check      install what is missing, build, run every test (VM) on
+#                   both lanes: the stock kernel, then the development
+#                   kernel (LANES=stock or LANES=dev for one of them)
 #   make demo       install what is missing, build, run uoff-copy (VM)
 #   make bench      install what is missing, build, run the benchmark (VM)
 #   make install    install the module, the library and uoffctl on this machine
-#   make check-dev  make check on the development kernel (KASAN, lockdep,
-#                   kmemleak; built once by tools/testing/vm/devkernel)
+#   make check-dev  make check on the development lane only (KASAN,
+#                   lockdep, kmemleak; built once by tools/testing/vm/devkernel)
 #
 # KDIR=<tree> builds the module against another kernel tree; the VM then
 # boots that tree's arch/x86/boot/bzImage.
@@ -55,9 +57,17 @@ uoffctl:
 setup:
 	@$(SETUP)
 
+# tools/testing/lanes builds for each lane's kernel before booting it; with
+# KDIR=<tree> on the command line, that tree's kernel is the only lane.
+LANES		?= stock dev
+
 check: setup
+ifeq ($(origin KDIR),command line)
 	@$(BUILD_FOR_VM)
 	@tools/testing/check $(VM_KERNEL)
+else
+	@tools/testing/lanes $(LANES)
+endif
 
 # Then compress text and machine code with uoff-gzip, decompress, compare.
 GZIP_DEMO	:= cat Documentation/*.rst /bin/busybox >demo.bin && ./uoff-gzip -kv demo.bin && \
@@ -112,13 +122,7 @@ clean:
 		sdxi/.*.cmd sdxi/modules.order .*.cmd .module-common.o Module.symvers \
 		modules.order
 
-# The development lane: the debug kernel from the cache (built when its
-# inputs changed), everything built against it, every test booting it.
-# A debug kernel under TCG is slow: the VM runs get DEV_VM_TIMEOUT seconds.
-DEVKERNEL	:= tools/testing/vm/devkernel
-DEV_VM_TIMEOUT	?= 7200
-
+# The development lane alone: the debug kernel from the cache (built when
+# its inputs changed), everything built against it, every test booting it.
 check-dev: setup
-	@tree=$$($(DEVKERNEL) --print-dir) && \
-	$(MAKE) --no-print-directory all KDIR=$$tree && \
-	tools/testing/check --kernel $$tree/arch/x86/boot/bzImage --timeout $(DEV_VM_TIMEOUT)
+	@tools/testing/lanes dev

@@ -99,6 +99,31 @@ static void uoff_cpu_fill(struct uoff_span dst, u64 pattern, u32 len)
 }
 
 /**
+ * uoff_cpu_exec_part() - write some of a copy or fill descriptor's bytes
+ * @x: the descriptor
+ * @off: the first byte, from the start of @x
+ * @len: how many
+ *
+ * For device backends, which leave the partial cache lines at the ends of
+ * a destination to the CPU.  Does not sleep.
+ */
+void uoff_cpu_exec_part(const struct uoff_xfer *x, u32 off, u32 len)
+{
+	struct uoff_span dst = x->dst, src = x->src;
+
+	if (!len)
+		return;
+	uoff_span_advance(&dst, off);
+	if (x->op == UOFF_OP_COPY) {
+		uoff_span_advance(&src, off);
+		uoff_cpu_copy(dst, src, len);
+	} else {
+		uoff_cpu_fill(dst, ror64(x->pattern, 8 * (off & 7)), len);
+	}
+}
+EXPORT_SYMBOL_GPL(uoff_cpu_exec_part);
+
+/**
  * uoff_cpu_exec() - execute one descriptor on this CPU
  * @chan: the channel it came from; NULL inline, where no stream runs
  * @x: the descriptor

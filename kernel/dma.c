@@ -29,6 +29,8 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitops.h>
+#include <linux/cache.h>
 #include <linux/device.h>
 #include <linux/dma-mapping.h>
 #include <linux/dmaengine.h>
@@ -84,6 +86,7 @@ struct uoff_dma_slot {
 	u8			*scratch;
 	dma_addr_t		scratch_dma;
 	bool			cpu;	/* the CPU does it, not the device */
+	bool			lines;	/* partial cache lines only: the CPU's */
 	bool			memset;
 	bool			failed;	/* a piece's result was an error */
 	bool			rejected; /* a piece the provider refused */
@@ -184,6 +187,12 @@ void uoff_xfer_unmap_sg(struct device *dev, struct uoff_xfer_sg *m)
 }
 EXPORT_SYMBOL_GPL(uoff_xfer_unmap_sg);
 
+/* The granule of DMA_FROM_DEVICE mappings: a cache line, at least. */
+static u32 uoff_xfer_line(void)
+{
+	return max_t(u32, L1_CACHE_BYTES, dma_get_cache_alignment());
+}
+
 /**
  * uoff_xfer_map_sg() - map a copy or fill descriptor's pages for a device
  * @dev: the device
@@ -191,25 +200,58 @@ EXPORT_SYMBOL_GPL(uoff_xfer_unmap_sg);
  * @x: the descriptor
  * @max: entries per side
  *
- * Return: true if the destination (and a copy's source) are mapped.
+ * The device gets whole cache lines of the destination only.  Where the
+ * destination starts or ends inside a line, the rest of that line may be
+ * another live mapping's (the next descriptor of the same range, another
+ * request's buffer), and two mappings the device writes must not share a
+ * line: on a non-coherent machine one's cache maintenance would undo the
+ * other's bytes.  Those partial lines, at most two, are written here by
+ * the CPU; @m->pattern is a fill's pattern at the first mapped byte.
+ *
+ * Return: 1 if the rest of the destination (and of a copy's source) is
+ * mapped for the device; 0 if all of it is partial lines, nothing mapped
+ * and nothing written: the CPU's to do; -ENOMEM if it could not be mapped,
+ * nothing written.
  */
-bool uoff_xfer_map_sg(struct device *dev, struct uoff_xfer_sg *m,
-		      const struct uoff_xfer *x, unsigned int max)
+int uoff_xfer_map_sg(struct device *dev, struct uoff_xfer_sg *m,
+		     const struct uoff_xfer *x, unsigned int max)
 {
+	struct uoff_span dst = x->dst, src = x->src, last = x->dst;
+	u32 line = uoff_xfer_line(), head, tail, len;
+	unsigned int off, n;
+
+	m->dst_nents = 0;
 	m->src_nents = 0;
-	m->dst_nents = uoff_span_map_sg(dev, m->dst_sg, max, x->dst, x->len,
+	if (!x->len)
+		return 0;
+	uoff_span_page(&dst, &off, &n);
+	head = -off & (line - 1);
+	uoff_span_advance(&last, x->len - 1);
+	uoff_span_page(&last, &off, &n);
+	tail = (off + 1) & (line - 1);
+	if ((u64)head + tail >= x->len)
+		return 0;
+	len = x->len - head - tail;
+
+	uoff_span_advance(&dst, head);
+	m->dst_nents = uoff_span_map_sg(dev, m->dst_sg, max, dst, len,
 					DMA_FROM_DEVICE, &m->dst_orig);
 	if (!m->dst_nents)
-		return false;
-	if (x->op != UOFF_OP_COPY)
-		return true;
-	m->src_nents = uoff_span_map_sg(dev, m->src_sg, max, x->src, x->len,
-					DMA_TO_DEVICE, &m->src_orig);
-	if (!m->src_nents) {
-		uoff_xfer_unmap_sg(dev, m);
-		return false;
+		return -ENOMEM;
+	if (x->op == UOFF_OP_COPY) {
+		uoff_span_advance(&src, head);
+		m->src_nents = uoff_span_map_sg(dev, m->src_sg, max, src, len,
+						DMA_TO_DEVICE, &m->src_orig);
+		if (!m->src_nents) {
+			uoff_xfer_unmap_sg(dev, m);
+			return -ENOMEM;
+		}
+	} else {
+		m->pattern = ror64(x->pattern, 8 * (head & 7));
 	}
-	return true;
+	uoff_cpu_exec_part(x, 0, head);
+	uoff_cpu_exec_part(x, x->len - tail, tail);
+	return 1;
 }
 EXPORT_SYMBOL_GPL(uoff_xfer_map_sg);
 
@@ -302,9 +344,11 @@ static int uoff_dma_write(struct uoff_chan *chan, unsigned int i,
 {
 	struct uoff_dma_chan *dc = chan->priv;
 	struct uoff_dma_slot *slot = uoff_dma_slot(dc, dc->tail + i);
+	int mapped;
 
 	slot->x = *x;
 	slot->cpu = true;
+	slot->lines = false;
 	slot->failed = false;
 	slot->rejected = false;
 	slot->nr = 0;
@@ -312,7 +356,10 @@ static int uoff_dma_write(struct uoff_chan *chan, unsigned int i,
 	atomic_set(&slot->done, 0);
 	slot->memset = x->op == UOFF_OP_FILL && dc->has_memset &&
 		       uoff_dma_byte_pattern(x->pattern);
-	if (READ_ONCE(dc->dead) || !uoff_xfer_map_sg(dc->dev, &slot->map, x, UOFF_DMA_SEGS)) {
+	mapped = READ_ONCE(dc->dead) ? -EIO :
+		 uoff_xfer_map_sg(dc->dev, &slot->map, x, UOFF_DMA_SEGS);
+	if (mapped <= 0) {
+		slot->lines = !mapped;
 		dc->cpu_work = true;
 		return 0;
 	}
@@ -323,7 +370,8 @@ static int uoff_dma_write(struct uoff_chan *chan, unsigned int i,
 		return 0;
 	}
 	if (x->op == UOFF_OP_FILL && !slot->memset)
-		uoff_fill_bytes(slot->scratch, UOFF_DMA_SCRATCH, x->pattern);
+		uoff_fill_bytes(slot->scratch, UOFF_DMA_SCRATCH,
+				slot->map.pattern);
 	uoff_dma_cur_init(slot, &slot->cur);
 	slot->cpu = false;
 	return 0;
@@ -390,7 +438,7 @@ static void uoff_dma_submit(struct uoff_dma_chan *dc)
 				flags |= DMA_PREP_INTERRUPT;
 			if (slot->memset)
 				tx = dmaengine_prep_dma_memset(dchan, dst,
-						slot->x.pattern & 0xff, len,
+						slot->map.pattern & 0xff, len,
 						flags);
 			else
 				tx = dmaengine_prep_dma_memcpy(dchan, dst, src,
@@ -547,7 +595,8 @@ static u64 uoff_dma_reap(struct uoff_dma_chan *dc, u64 head, u64 tail)
 			redo = !done || failed || slot->rejected;
 		}
 		if (redo) {
-			atomic64_inc(&stats->fallbacks);
+			if (!slot->lines)
+				atomic64_inc(&stats->fallbacks);
 			uoff_xfer_done(&slot->x, uoff_cpu_exec(NULL, &slot->x));
 		} else {
 			uoff_xfer_done(&slot->x, 0);

@@ -63,6 +63,7 @@ struct uoff_sdxi_slot {
 	u8			*scratch;
 	dma_addr_t		scratch_dma;
 	bool			cpu;	/* the CPU does it, not the device */
+	bool			lines;	/* partial cache lines only: the CPU's */
 };
 
 struct uoff_sdxi_chan {
@@ -220,10 +221,14 @@ static int uoff_sdxi_write(struct uoff_chan *chan, unsigned int i,
 	struct uoff_sdxi_slot *slot = uoff_sdxi_slot(sc, sc->tail + i);
 	struct sdxi_ring_resv resv;
 	unsigned int n;
+	int mapped;
 
 	slot->x = *x;
 	slot->cpu = true;
-	if (READ_ONCE(sc->dead) || !uoff_xfer_map_sg(sc->dev, &slot->map, x, UOFF_SDXI_SEGS)) {
+	mapped = READ_ONCE(sc->dead) ? -EIO :
+		 uoff_xfer_map_sg(sc->dev, &slot->map, x, UOFF_SDXI_SEGS);
+	slot->lines = !mapped;
+	if (mapped <= 0) {
 		sc->cpu_work = true;
 		return 0;
 	}
@@ -244,7 +249,8 @@ static int uoff_sdxi_write(struct uoff_chan *chan, unsigned int i,
 		return 0;
 	}
 	if (x->op == UOFF_OP_FILL)
-		uoff_fill_bytes(slot->scratch, UOFF_SDXI_SCRATCH, x->pattern);
+		uoff_fill_bytes(slot->scratch, UOFF_SDXI_SCRATCH,
+				slot->map.pattern);
 	sdxi_cmpl_arm(&slot->cmpl, n);
 	uoff_sdxi_emit(sc, slot, &resv);
 	if (sc->batch.nr)
@@ -379,7 +385,8 @@ static u64 uoff_sdxi_reap(struct uoff_sdxi_chan *sc, u64 head, u64 tail)
 				atomic64_inc(&stats->errors);
 		}
 		if (slot->cpu || status) {
-			atomic64_inc(&stats->fallbacks);
+			if (!slot->lines || status)
+				atomic64_inc(&stats->fallbacks);
 			status = uoff_cpu_exec(NULL, &slot->x);
 		}
 		uoff_xfer_done(&slot->x, status);

@@ -200,6 +200,7 @@ void uoff_engine_sysfs_exit(void);
 /* cpu.c */
 void uoff_fill_bytes(u8 *p, unsigned int n, u64 pattern);
 int uoff_cpu_exec(struct uoff_chan *chan, const struct uoff_xfer *x);
+void uoff_cpu_exec_part(const struct uoff_xfer *x, u32 off, u32 len);
 int uoff_cpu_chan_init(struct uoff_chan *chan);
 void uoff_cpu_chan_exit(struct uoff_chan *chan);
 int uoff_cpu_init(void);
@@ -223,10 +224,11 @@ struct uoff_xfer_sg {
 	struct scatterlist	*src_sg;
 	int			dst_orig, src_orig;	/* entries built */
 	int			dst_nents, src_nents;	/* mapped; 0 if not */
+	u64			pattern;	/* FILL: at the first mapped byte */
 };
 
-bool uoff_xfer_map_sg(struct device *dev, struct uoff_xfer_sg *m,
-		      const struct uoff_xfer *x, unsigned int max);
+int uoff_xfer_map_sg(struct device *dev, struct uoff_xfer_sg *m,
+		     const struct uoff_xfer *x, unsigned int max);
 void uoff_xfer_unmap_sg(struct device *dev, struct uoff_xfer_sg *m);
 void uoff_dma_backends_changed(void);
 int uoff_dma_init(void);
