@@ -753,7 +753,10 @@ static void print_table(const struct result *res)
 		struct spread c, o, q;
 		char size[32], cs[40], os[40], qs[40];
 
-		snprintf(size, sizeof(size), "%lluM", r->len / MiB);
+		if (r->len % MiB)
+			snprintf(size, sizeof(size), "%lluK", r->len / KiB);
+		else
+			snprintf(size, sizeof(size), "%lluM", r->len / MiB);
 		if (!r->runs) {
 			printf("%-21s %7s %4u %s\n", cases[i].title, size, 0,
 			       r->skipped && r->skipped[0] ? r->skipped : "failed");
