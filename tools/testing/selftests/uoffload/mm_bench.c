@@ -98,7 +98,10 @@ struct bench_case {
 	const char	*name;		/* for the bench: lines */
 	const char	*title;		/* for the table */
 	bool		migrate;	/* counted in mm.migrate_*, else mm.zero_* */
-	/* NULL, or why the case cannot run here (skipped, not failed) */
+	/*
+	 * NULL to run; why the case cannot run here (a skip, not a failure);
+	 * or "" after an error() (a failure).
+	 */
 	const char	*(*setup)(struct ctx *c);
 	/* One timed operation, verified; seconds, or < 0 on a failure. */
 	double		(*run)(struct ctx *c);
