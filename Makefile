@@ -7,7 +7,8 @@
 #                   both lanes: the stock kernel, then the development
 #                   kernel (LANES=stock or LANES=dev for one of them)
 #   make demo       install what is missing, build, run uoff-copy (VM)
-#   make bench      install what is missing, build, run the benchmark (VM)
+#   make bench      install what is missing, build, run the benchmark (VM),
+#                   then the mm part on the development kernel
 #   make install    install the module, the library and uoffctl on this machine
 #   make check-dev  make check on the development lane only (KASAN,
 #                   lockdep, kmemleak; built once by tools/testing/vm/devkernel)
@@ -97,14 +98,33 @@ demo: setup
 # memcpy baseline on its vector loop, as fast as memcpy gets in the guest.
 # The bench runs on the CPU channels, then again (-s: the SDXI part only)
 # with the SDXI model bound and uoffload_sdxi.ko loaded.
-BENCH_RUN	:= r=0; ./uoff_bench || r=1; $(SDXI_MODEL_LOAD); \
+# mm_bench exits 4 (skip) on a kernel without the mm offload hooks.
+BENCH_RUN	:= r=0; ./uoff_bench || r=1; s=0; ./mm_bench || s=$$?; \
+		[ $$s = 0 ] || [ $$s = 4 ] || r=1; $(SDXI_MODEL_LOAD); \
 		./uoff_bench -s || r=1; exit $$r
+
+# The mm part: mm_bench on the development kernel, which has the hooks, on
+# the CPU channels and then, with fewer and smaller runs (the model is
+# slow), on the SDXI model's.
+MM_BENCH_RUN	:= r=0; ./mm_bench || r=1; $(SDXI_MODEL_LOAD); \
+		./mm_bench -e sdxi -r 3 -n 256 -m 2 || r=1; exit $$r
+MM_BENCH_NOTE	:= the mm part of the bench runs on the development kernel: a debug \
+		kernel (KASAN, lockdep, kmemleak, DMA-API debug) under TCG, so only \
+		its ratios mean anything
+
+DEVKERNEL	:= tools/testing/vm/devkernel
+DEV_BENCH_TIMEOUT ?= 1200
 
 bench: setup
 	@$(BUILD_FOR_VM)
-	$(VMRUN) $(VM_KERNEL) --add $(SELFTESTS)/uoff_bench -- \
+	$(VMRUN) $(VM_KERNEL) --add $(SELFTESTS)/uoff_bench --add $(SELFTESTS)/mm_bench -- \
 		env GLIBC_TUNABLES=glibc.cpu.x86_rep_movsb_threshold=1000000000 \
 		sh -c '$(BENCH_RUN)'
+	@tree=$$($(DEVKERNEL) --print-dir) && \
+	$(MAKE) --no-print-directory all KDIR=$$tree && \
+	echo "bench: $(MM_BENCH_NOTE)" && \
+	$(VMRUN) --kernel $$tree/arch/x86/boot/bzImage --timeout $(DEV_BENCH_TIMEOUT) \
+		--add $(SELFTESTS)/mm_bench -- sh -c '$(MM_BENCH_RUN)'
 
 install: modules lib uoffctl
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install

@@ -25,33 +25,12 @@ static const char * const mm_param_names[MM_PARAMS] = {
 	"mm_min_folio_size", "inline_threshold",
 };
 
-static int mm_param_str(const char *name, char *buf, size_t len, bool set)
-{
-	char path[128];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", UOFF_PARAM_DIR, name);
-	fd = open(path, set ? O_WRONLY : O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	n = set ? write(fd, buf, strlen(buf)) : read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	if (!set) {
-		buf[n] = 0;
-		buf[strcspn(buf, "\n")] = 0;
-	}
-	return 0;
-}
-
 static int mm_param_set(const char *name, const char *val)
 {
 	char buf[256];
 
 	snprintf(buf, sizeof(buf), "%s", val);
-	return mm_param_str(name, buf, sizeof(buf), true);
+	return uoff_param_str(name, buf, sizeof(buf), true);
 }
 
 static long long mm_stat(const char *name)
@@ -193,7 +172,7 @@ FIXTURE_SETUP(mm)
 	int i;
 
 	for (i = 0; i < MM_PARAMS; i++)
-		self->have[i] = !mm_param_str(mm_param_names[i], self->saved[i],
+		self->have[i] = !uoff_param_str(mm_param_names[i], self->saved[i],
 					      sizeof(self->saved[i]), false);
 	ASSERT_EQ(0, mm_param_set("mm_offload", "1"));
 	ASSERT_EQ(0, mm_param_set("mm_migrate_reasons",

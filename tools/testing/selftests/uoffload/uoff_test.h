@@ -516,6 +516,32 @@ static inline int uoff_param_set(const char *name, unsigned long long val)
 	return uoff_write_ull(path, val);
 }
 
+/*
+ * Reads parameter @name into @buf (@len bytes, without the newline) or, if
+ * @set, writes @buf to it: 0 or -errno.
+ */
+static inline int uoff_param_str(const char *name, char *buf, size_t len,
+				 bool set)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", UOFF_PARAM_DIR, name);
+	fd = open(path, set ? O_WRONLY : O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = set ? write(fd, buf, strlen(buf)) : read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	if (!set) {
+		buf[n] = 0;
+		buf[strcspn(buf, "\n")] = 0;
+	}
+	return 0;
+}
+
 /* One parameter a fixture changes and must put back. */
 struct uoff_param {
 	const char		*name;
