@@ -72,6 +72,11 @@ static void uoff_cpu_copy(struct uoff_span dst, struct uoff_span src, u32 len)
  */
 void uoff_fill_bytes(u8 *p, unsigned int n, u64 pattern)
 {
+	/* One byte repeated (zeroing above all): the arch's memset(). */
+	if (uoff_pattern_is_byte(pattern)) {
+		memset(p, pattern & 0xff, n);
+		return;
+	}
 	for (; n >= 8; n -= 8, p += 8)
 		put_unaligned_le64(pattern, p);
 	for (; n; n--, pattern >>= 8)

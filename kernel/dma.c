@@ -325,12 +325,6 @@ static unsigned int uoff_dma_count(struct uoff_dma_chan *dc,
 	return n;
 }
 
-/* A fill's pattern is one byte repeated: a memset can write it. */
-static bool uoff_dma_byte_pattern(u64 pattern)
-{
-	return pattern == (pattern & 0xff) * 0x0101010101010101ULL;
-}
-
 static unsigned int uoff_dma_space(struct uoff_chan *chan)
 {
 	struct uoff_dma_chan *dc = chan->priv;
@@ -355,7 +349,7 @@ static int uoff_dma_write(struct uoff_chan *chan, unsigned int i,
 	slot->next = 0;
 	atomic_set(&slot->done, 0);
 	slot->memset = x->op == UOFF_OP_FILL && dc->has_memset &&
-		       uoff_dma_byte_pattern(x->pattern);
+		       uoff_pattern_is_byte(x->pattern);
 	mapped = READ_ONCE(dc->dead) ? -EIO :
 		 uoff_xfer_map_sg(dc->dev, &slot->map, x, UOFF_DMA_SEGS);
 	if (mapped <= 0) {

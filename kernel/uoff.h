@@ -199,6 +199,12 @@ void uoff_engine_sysfs_exit(void);
 
 /* cpu.c */
 void uoff_fill_bytes(u8 *p, unsigned int n, u64 pattern);
+
+/* A fill's pattern is one byte repeated: a memset() can write it. */
+static inline bool uoff_pattern_is_byte(u64 pattern)
+{
+	return pattern == (pattern & 0xff) * 0x0101010101010101ULL;
+}
 int uoff_cpu_exec(struct uoff_chan *chan, const struct uoff_xfer *x);
 void uoff_cpu_exec_part(const struct uoff_xfer *x, u32 off, u32 len);
 int uoff_cpu_chan_init(struct uoff_chan *chan);
