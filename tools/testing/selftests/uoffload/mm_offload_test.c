@@ -10,42 +10,16 @@
  * Skipped (exit 4) on a kernel without the hooks (no mm.* statistics) and
  * on a machine with fewer than two memory nodes.
  */
-#include <sys/syscall.h>
-#include <linux/mempolicy.h>
-
-#include "uoff_test.h"
+#include "uoff_mm.h"
 
 #define MM_PARAMS	5
 #define MM_BASE_PAGES	64
 #define MM_THPS		2
-#define MM_NODE_MAX	64
 
 static const char * const mm_param_names[MM_PARAMS] = {
 	"mm_offload", "mm_migrate_reasons", "mm_migrate_min_bytes",
 	"mm_min_folio_size", "inline_threshold",
 };
-
-static int mm_param_set(const char *name, const char *val)
-{
-	char buf[256];
-
-	snprintf(buf, sizeof(buf), "%s", val);
-	return uoff_param_str(name, buf, sizeof(buf), true);
-}
-
-static long long mm_stat(const char *name)
-{
-	long long v;
-
-	return uoff_stat_sum(name, &v) ? -1 : v;
-}
-
-static long mm_move_pages(unsigned long count, void **pages, const int *nodes,
-			  int *status)
-{
-	return syscall(SYS_move_pages, 0, count, pages, nodes, status,
-		       MPOL_MF_MOVE);
-}
 
 static long mm_mbind(void *addr, unsigned long len, int mode,
 		     const unsigned long *mask, unsigned int flags)
@@ -59,121 +33,16 @@ static long mm_migrate_pages(const unsigned long *from,
 	return syscall(SYS_migrate_pages, 0, MM_NODE_MAX, from, to);
 }
 
-/* The node each page of [addr, addr + len) is on, all of them @node? */
-static int mm_pages_on(char *addr, size_t len, int node)
-{
-	unsigned long i, n = len / UOFF_PAGE_SIZE;
-	void *pages[1024];
-	int status[1024];
-
-	if (n > ARRAY_SIZE(pages))
-		return -E2BIG;
-	for (i = 0; i < n; i++)
-		pages[i] = addr + i * UOFF_PAGE_SIZE;
-	if (mm_move_pages(n, pages, NULL, status))
-		return -errno;
-	for (i = 0; i < n; i++)
-		if (status[i] != node)
-			return status[i] < 0 ? status[i] : -EXDEV;
-	return 0;
-}
-
-/*
- * move_pages() of the range to @node, naming one page every @stride bytes
- * (the other pages of a huge page would be busy: it is isolated once for
- * its first); 0 or -errno.
- */
-static int mm_move_range(char *addr, size_t len, size_t stride, int node)
-{
-	unsigned long i, n = len / stride;
-	int nodes[1024], status[1024];
-	void *pages[1024];
-
-	if (n > ARRAY_SIZE(pages))
-		return -E2BIG;
-	for (i = 0; i < n; i++) {
-		pages[i] = addr + i * stride;
-		nodes[i] = node;
-	}
-	if (mm_move_pages(n, pages, nodes, status))
-		return -errno;
-	for (i = 0; i < n; i++)
-		if (status[i] != node)
-			return status[i] < 0 ? status[i] : -EXDEV;
-	return 0;
-}
-
-static bool mm_have_thp(void)
-{
-	char buf[128] = "";
-	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
-
-	if (!f)
-		return false;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = 0;
-	fclose(f);
-	return !strstr(buf, "[never]") && buf[0];
-}
-
-/* Whether the 2 MiB at @p are one huge page (AnonHugePages in smaps). */
-static bool mm_is_thp(void *p)
-{
-	char line[256];
-	unsigned long start, end, kb;
-	bool in = false, thp = false;
-	FILE *f = fopen("/proc/self/smaps", "r");
-
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
-			in = start <= (unsigned long)p && (unsigned long)p < end;
-			continue;
-		}
-		if (in && sscanf(line, "AnonHugePages: %lu kB", &kb) == 1 &&
-		    kb >= 2048)
-			thp = true;
-	}
-	fclose(f);
-	return thp;
-}
-
-/*
- * @len bytes of base pages (no huge page may back them: each page is its
- * own folio) holding pattern stream @seed, all on node 0; NULL on failure.
- */
-static char *mm_base_on_node0(size_t len, __u64 seed)
-{
-	char *p = uoff_map(len);
-
-	if (!p)
-		return NULL;
-	madvise(p, len, MADV_NOHUGEPAGE);
-	uoff_pattern_fill(p, len, seed, 0);
-	if (mm_move_range(p, len, UOFF_PAGE_SIZE, 0) ||
-	    mm_pages_on(p, len, 0)) {
-		munmap(p, len);
-		return NULL;
-	}
-	return p;
-}
-
 FIXTURE(mm) {
-	char		saved[MM_PARAMS][256];
-	bool		have[MM_PARAMS];
-	char		*buf;
-	void		*raw;
-	size_t		raw_len;
+	struct mm_params	params;
+	char			*buf;
+	void			*raw;
+	size_t			raw_len;
 };
 
 FIXTURE_SETUP(mm)
 {
-	int i;
-
-	for (i = 0; i < MM_PARAMS; i++)
-		self->have[i] = !uoff_param_str(mm_param_names[i], self->saved[i],
-					      sizeof(self->saved[i]), false);
+	mm_params_save(&self->params, mm_param_names, MM_PARAMS);
 	ASSERT_EQ(0, mm_param_set("mm_offload", "1"));
 	ASSERT_EQ(0, mm_param_set("mm_migrate_reasons",
 				  "syscall_or_cpuset,mempolicy_mbind"));
@@ -188,15 +57,11 @@ FIXTURE_SETUP(mm)
 
 FIXTURE_TEARDOWN(mm)
 {
-	int i;
-
 	if (self->raw)
 		munmap(self->raw, self->raw_len);
 	else if (self->buf)
 		munmap(self->buf, MM_BASE_PAGES * UOFF_PAGE_SIZE);
-	for (i = 0; i < MM_PARAMS; i++)
-		if (self->have[i])
-			mm_param_set(mm_param_names[i], self->saved[i]);
+	mm_params_restore(&self->params);
 }
 
 /* Base pages to node 1 and back: every byte kept, every page counted. */
@@ -387,28 +252,7 @@ TEST_F(mm, zero_hugetlb)
 	EXPECT_LE(zeroed + 2 * MM_THPS, mm_stat("mm.zero_folios"));
 }
 
-/* Skipped where the kernel has no hooks or uoffload is not the provider. */
 int main(int argc, char **argv)
 {
-	long long reg;
-	int i;
-
-	const char *why = NULL;
-
-	for (i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "-l") || !strcmp(argv[i], "-h"))
-			return test_harness_run(argc, argv);
-	if (!uoff_device_present())
-		why = "uoffload not loaded";
-	else if (uoff_stat_sum("mm.registered", &reg))
-		why = "kernel without the mm offload hooks";
-	else if (reg != 1)
-		why = "uoffload is not the mm offload provider";
-	else if (access("/sys/devices/system/node/node1", F_OK))
-		why = "fewer than two NUMA nodes";
-	if (why) {
-		ksft_print_header();
-		ksft_exit_skip("%s\n", why);
-	}
-	return test_harness_run(argc, argv);
+	return mm_test_main(argc, argv);
 }

@@ -223,3 +223,49 @@ tap_check() {
 	shift
 	if "$@"; then tap_ok "$tap_what"; else tap_not_ok "$tap_what"; fi
 }
+
+# The SDXI model as uoffload's copy and fill backend: loads sdxi.ko,
+# sdxi_model.ko, sdxi_model_front.ko and uoffload_sdxi.ko from $moddir,
+# those not loaded yet; false if one does not load.  uoff_sdxi_down
+# unloads what uoff_sdxi_up loaded, in reverse, false if one stays.  Take
+# dmaengine out of "backends" first (uoff_no_dmaengine): held dmaengine
+# channels would keep the front loaded.
+# shellcheck disable=SC2154 # moddir is the caller's
+uoff_sdxi_up() {
+	uoff_sdxi_ours=
+	for m in sdxi sdxi_model sdxi_model_front uoffload_sdxi; do
+		loaded "$m" && continue
+		insmod "$moddir/$m.ko" || return 1
+		uoff_sdxi_ours="$m $uoff_sdxi_ours"
+	done
+}
+uoff_sdxi_down() {
+	for m in $uoff_sdxi_ours; do
+		loaded "$m" && rmmod "$m"
+		loaded "$m" && return 1
+	done
+	uoff_sdxi_ours=
+}
+
+# The value of counter $1 of uoffload's stats ("mm.migrate_folios"); 0
+# while there is no such line (the module unloaded).
+uoff_stat() {
+	uoff_v=$(sed -n "s/^$1 //p" /sys/class/misc/uoffload/stats 2>/dev/null)
+	echo "${uoff_v:-0}"
+}
+
+# Why the mm offload tests cannot run here, nothing when they can: they
+# need the kernel's mm offload hooks (kernel/patches/), uoffload as the
+# provider and two NUMA nodes.
+uoff_mm_unready() {
+	uoff_st=/sys/class/misc/uoffload/stats
+	if [ ! -e /dev/uoffload ]; then
+		echo "uoffload is not loaded"
+	elif ! grep -q '^mm\.registered ' "$uoff_st"; then
+		echo "kernel without the mm offload hooks"
+	elif [ "$(uoff_stat mm.registered)" -ne 1 ]; then
+		echo "uoffload is not the mm offload provider"
+	elif [ ! -e /sys/devices/system/node/node1 ]; then
+		echo "fewer than two NUMA nodes"
+	fi
+}
