@@ -4,8 +4,8 @@
  *
  *   mm_mover MIB PROGRESS_FILE STOP_FILE
  *
- * Moves MIB MiB of base pages, and two transparent huge pages where there
- * are any, back and forth between NUMA nodes 0 and 1 with move_pages(2)
+ * Moves MIB MiB of base pages, and a transparent huge page where there
+ * is one, back and forth between NUMA nodes 0 and 1 with move_pages(2)
  * until STOP_FILE exists.  Each round writes a new byte pattern first and
  * checks every byte and every page's node after the move, then writes the
  * number of rounds done to PROGRESS_FILE.  Exits 0 if at least one round
@@ -15,7 +15,7 @@
 #define UOFF_TEST_NO_HARNESS
 #include "uoff_mm.h"
 
-#define MOVER_THPS	2
+#define MOVER_THPS	1
 
 static int fail(unsigned long round, const char *what, int node, int err)
 {
@@ -86,7 +86,7 @@ int main(int argc, char **argv)
 				thp = NULL;
 	}
 	printf("mm_mover: %s MiB of base pages, %s\n", argv[1],
-	       thp ? "2 huge pages" : "no huge pages");
+	       thp ? "a huge page" : "no huge page");
 	fflush(stdout);
 
 	while (access(argv[3], F_OK)) {
@@ -97,13 +97,13 @@ int main(int argc, char **argv)
 			return 1;
 		if (thp) {
 			uoff_pattern_fill(thp, tlen, 2 * round + 1, 0);
-			if (move_check(round, "huge pages", thp, tlen,
+			if (move_check(round, "huge page", thp, tlen,
 				       UOFF_THP_SIZE, node, 2 * round + 1))
 				return 1;
 		}
 		progress(argv[2], ++round);
 	}
 	printf("mm_mover: %lu rounds of %s MiB%s\n", round, argv[1],
-	       thp ? " and 2 huge pages" : "");
+	       thp ? " and a huge page" : "");
 	return round ? 0 : 1;
 }

@@ -24,12 +24,18 @@
 #define RACE_BASE_PAGES	128
 #define RACE_BASE_LEN	(RACE_BASE_PAGES * UOFF_PAGE_SIZE)
 #define RACE_THPS	2
-#define RACE_ROUNDS	4
+#define RACE_ROUNDS	2
+/*
+ * SDXI descriptors failed per test: each failure stops the context, and
+ * uoffload_sdxi gives a context up for the CPU after 4 restarts that fail
+ * in a row (the restart's first descriptor can take the next fault).
+ */
+#define RACE_FAULTS	3
 
 #define IO_THREADS	2
 #define IO_DEPTH	4
-#define IO_MAX_LEN	(64 * KiB)
-#define IO_SRC_LEN	(128 * KiB)
+#define IO_MAX_LEN	(16 * KiB)
+#define IO_SRC_LEN	(64 * KiB)
 #define IO_SLOT		(IO_MAX_LEN + 2 * UOFF_GUARD + 8)
 
 #define RACE_MAX_CHANS	64
@@ -281,6 +287,8 @@ static void *io_run(void *arg)
 			if (!io_check(w, &recs[i], &seen))
 				return NULL;
 		__atomic_add_fetch(&w->done, IO_DEPTH, __ATOMIC_RELEASE);
+		/* Some CPU time left for the migrations (2 CPUs in the VM). */
+		uoff_sleep_ms(1);
 	}
 	return NULL;
 fail:
@@ -316,9 +324,6 @@ FIXTURE(race) {
 
 FIXTURE_SETUP(race)
 {
-	size_t len = RACE_THPS * UOFF_THP_SIZE;
-	unsigned int i;
-
 	memset(self, 0, sizeof(*self));
 	self->saved_timeout = -1;
 	mm_params_save(&self->params, race_param_names,
@@ -327,6 +332,18 @@ FIXTURE_SETUP(race)
 	ASSERT_EQ(0, mm_param_set("mm_migrate_reasons", "syscall_or_cpuset"));
 	ASSERT_EQ(0, mm_param_set("mm_migrate_min_bytes", "0"));
 	ASSERT_EQ(0, mm_param_set("inline_threshold", "0"));
+}
+
+/*
+ * The memory to move, on node 0: base pages with pattern 0, and huge
+ * pages with pattern 1 where there are any.  Made by each test, after
+ * it knows it is not skipped: it takes a while in a VM.
+ */
+static void race_map(struct __test_metadata *_metadata,
+		     FIXTURE_DATA(race) *self)
+{
+	size_t len = RACE_THPS * UOFF_THP_SIZE;
+	unsigned int i;
 
 	self->base = mm_base_on_node0(RACE_BASE_LEN, 0);
 	ASSERT_NE(NULL, self->base);
@@ -517,6 +534,7 @@ static void race_run(struct __test_metadata *_metadata,
 	const struct race_chan *both;
 	char why[200];
 
+	race_map(_metadata, self);
 	if (!self->nr_thp)
 		TH_LOG("no transparent huge pages: base pages only");
 	race_start_io(_metadata, self);
@@ -573,7 +591,7 @@ TEST_F_TIMEOUT(race, uring_while_migrating_sdxi_faults, 240)
 
 	if (why)
 		SKIP(return, "%s", why);
-	race_run(_metadata, self, 6);
+	race_run(_metadata, self, RACE_FAULTS);
 }
 
 /*
@@ -589,6 +607,7 @@ static void race_fault(struct __test_metadata *_metadata,
 	const char *err;
 	char why[200];
 
+	race_map(_metadata, self);
 	folios = mm_stat("mm.migrate_folios");
 	errors = mm_stat("mm.migrate_errors");
 	fallbacks = mm_stat("fallbacks");
@@ -600,10 +619,13 @@ static void race_fault(struct __test_metadata *_metadata,
 		ASSERT_EQ(0, uoff_write_ull(SDXI_TIMEOUT, 300));
 		ASSERT_EQ(0, race_dbg_set("stall", 1));
 	} else {
-		ASSERT_EQ(0, race_dbg_set("fail_descs", 3));
+		ASSERT_EQ(0, race_dbg_set("fail_descs", RACE_FAULTS));
 	}
 	err = race_moves(self, 1, why, sizeof(why));
 	race_dbg_set(fault, 0);
+	/* A slow move must not time out from here on. */
+	if (self->saved_timeout >= 0)
+		uoff_write_ull(SDXI_TIMEOUT, self->saved_timeout);
 	ASSERT_EQ(NULL, err) {
 		TH_LOG("%s", err);
 	}

@@ -1,13 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Folio migration and huge-page zeroing on SDXI: with the functional model
-# loaded and uoffload_sdxi.ko serving ("backends" sdxi,cpu), mm_race_test
-# (io_uring requests during migration, failed and stalled descriptors
-# during migration) and mm_offload_test run again, so that mm's batches go
-# to the SDXI rings.  Their channels must show the batches (kernel_reqs),
-# and the CPU channels none.  Ends with a kselftest "# Totals:" line and
-# leaves the modules as it found them.
+# Folio migration on SDXI: with the functional model loaded and
+# uoffload_sdxi.ko serving ("backends" sdxi,cpu), mm_race_test (io_uring
+# requests during migration, failed and stalled descriptors during
+# migration) runs again, so that mm's batches go to the SDXI rings.  Their
+# channels must show the batches (kernel_reqs), and the CPU channels none.
+# Ends with a kselftest "# Totals:" line and leaves the modules as it
+# found them.
 #
 # Skipped on a kernel without the mm offload hooks (kernel/patches/).
 # UOFFLOAD_MODDIR overrides /lib/modules/uoffload.
@@ -61,7 +61,7 @@ UOFF_MM_ENGINE=sdxi
 export UOFF_MM_ENGINE
 # shellcheck disable=SC2034 # for uoff_run_suites
 uoff_label=SDXI
-uoff_run_suites mm_race_test mm_offload_test
+uoff_run_suites mm_race_test
 check "mm's batches went to the SDXI rings" \
 	[ "$(uoff_dsum kernel_reqs sdxi)" -gt "$kreqs" ]
 check "the CPU channels got none of them" \
