@@ -98,9 +98,23 @@ rises() { while_moving 600 above "$("$@")" "$@"; }
 offloading() { rises uoff_stat mm.migrate_folios; }
 sdxi_serving() { rises uoff_dsum kernel_reqs sdxi; }
 
+# Spins until mm holds uoffload for a migration batch in flight (its
+# reference count), a few thousand reads at the most; false if it never
+# caught one.
+in_batch() {
+	n=5000
+	until [ "$(cat /sys/module/uoffload/refcnt)" -gt 0 ]; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || return 1
+	done
+}
+
 # rmmod $1 while mm_mover runs: busy while a batch holds the module.
+# "unload uoffload" tries first while a batch is in flight, if it can
+# catch one.
 unload() {
 	tries=0
+	[ "$1" = uoffload ] && in_batch && echo "# rmmod $1 during a batch"
 	while ! rmmod "$1" 2>/dev/null; do
 		tries=$((tries + 1))
 		[ "$tries" -lt 200 ] || return 1
