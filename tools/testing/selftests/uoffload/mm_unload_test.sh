@@ -41,7 +41,7 @@ why=$(uoff_mm_unready)
 
 # Every writable parameter (test -w is true for root), put back after
 # each load.
-for f in $(find "$pdir" -type f -perm -u+w); do
+find "$pdir" -type f -perm -u+w | while read -r f; do
 	printf '%s %s\n' "${f##*/}" "$(cat "$f")"
 done > "$params"
 params_restore() {
