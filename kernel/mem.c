@@ -22,8 +22,11 @@ static int uoff_mem_alloc(struct uoff_mem *m, unsigned int nr)
 		m->pages = m->pages_inline;
 		return 0;
 	}
-	m->bv = kvmalloc_array(nr, sizeof(*m->bv), GFP_KERNEL_ACCOUNT);
-	m->pages = kvmalloc_array(nr, sizeof(*m->pages), GFP_KERNEL_ACCOUNT);
+	/* User-sized: a failure is the caller's -ENOMEM, not a log splat. */
+	m->bv = kvmalloc_array(nr, sizeof(*m->bv),
+			       GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	m->pages = kvmalloc_array(nr, sizeof(*m->pages),
+				  GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!m->bv || !m->pages) {
 		kvfree(m->bv);
 		kvfree(m->pages);

@@ -335,8 +335,11 @@ static struct uoff_ureq *uoff_ureq_alloc(unsigned int nr)
 		u->mem = u->mem_inline;
 		return u;
 	}
-	u->req.segs = kvcalloc(nr, sizeof(*u->req.segs), GFP_KERNEL_ACCOUNT);
-	u->mem = kvcalloc(nr, 2 * sizeof(*u->mem), GFP_KERNEL_ACCOUNT);
+	/* @nr comes from the user: failing is -ENOMEM, nothing to log. */
+	u->req.segs = kvcalloc(nr, sizeof(*u->req.segs),
+			       GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	u->mem = kvcalloc(nr, 2 * sizeof(*u->mem),
+			  GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!u->req.segs || !u->mem) {
 		kvfree(u->req.segs);
 		kvfree(u->mem);
@@ -527,7 +530,8 @@ static int uoff_work_wait(struct io_uring_cmd *cmd, struct uoff_file *uf,
 	bool charged = false, queued = false;
 	int ret;
 
-	w = kvmalloc(struct_size(w, descs, work->nr), GFP_KERNEL_ACCOUNT);
+	w = kvmalloc(struct_size(w, descs, work->nr),
+		     GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!w)
 		return -ENOMEM;
 	w->cmd = cmd;
@@ -634,10 +638,19 @@ static int uoff_batch(struct io_uring_cmd *cmd, const struct uoff_args *a,
 	if (!a->len)
 		return 0;
 
-	descs = vmemdup_array_user(u64_to_user_ptr(a->addr), a->len,
-				   sizeof(*descs));
-	if (IS_ERR(descs))
-		return PTR_ERR(descs);
+	/*
+	 * Not vmemdup_array_user(): its vmalloc() fallback logs a failure
+	 * that the user may cause, and it does not charge the memcg.
+	 */
+	descs = kvmalloc_array(a->len, sizeof(*descs),
+			       GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!descs)
+		return -ENOMEM;
+	if (copy_from_user(descs, u64_to_user_ptr(a->addr),
+			   array_size(a->len, sizeof(*descs)))) {
+		kvfree(descs);
+		return -EFAULT;
+	}
 	ret = uoff_descs_issue(cmd, descs, a->len, a->flags, issue_flags);
 	kvfree(descs);
 	return ret;
