@@ -30,17 +30,14 @@
  * verified and served by the path it claims, 1 otherwise, 2 usage, 4 skip.
  */
 #define UOFF_TEST_NO_HARNESS
-#include <sys/syscall.h>
 #include <sys/utsname.h>
-#include <linux/mempolicy.h>
 
-#include "uoff_test.h"
+#include "uoff_mm.h"
 
 #define KSFT_SKIP		4
 #define MAX_RUNS		64
 #define MAX_ENGINES		4
 #define HUGETLB_POOL		"/proc/sys/vm/nr_hugepages"
-#define THP_ENABLED		"/sys/kernel/mm/transparent_hugepage/enabled"
 
 /* Counters from the stats file, summed where there is one per channel. */
 enum stat_id {
@@ -140,16 +137,12 @@ static const char * const param_names[NR_PARAMS] = {
 	"mm_offload", "mm_migrate_reasons", "mm_migrate_min_bytes",
 	"mm_min_folio_size",
 };
-static char param_saved[NR_PARAMS][256];
-static bool param_have[NR_PARAMS];
+static struct mm_params params_saved;
 
 static int param_set(const char *name, const char *val)
 {
-	char buf[256];
-	int ret;
+	int ret = mm_param_set(name, val);
 
-	snprintf(buf, sizeof(buf), "%s", val);
-	ret = uoff_param_str(name, buf, sizeof(buf), true);
 	if (ret)
 		error("cannot set %s to %s: %s", name, val, strerror(-ret));
 	return ret;
@@ -157,24 +150,17 @@ static int param_set(const char *name, const char *val)
 
 static void params_restore(void)
 {
-	for (int i = 0; i < NR_PARAMS; i++)
-		if (param_have[i])
-			uoff_param_str(param_names[i], param_saved[i],
-				 sizeof(param_saved[i]), true);
+	mm_params_restore(&params_saved);
 }
 
 static int params_save(void)
 {
+	mm_params_save(&params_saved, param_names, NR_PARAMS);
 	for (int i = 0; i < NR_PARAMS; i++) {
-		int ret = uoff_param_str(param_names[i], param_saved[i],
-				   sizeof(param_saved[i]), false);
-
-		if (ret) {
-			error("cannot read parameter %s: %s", param_names[i],
-			      strerror(-ret));
-			return ret;
+		if (!params_saved.have[i]) {
+			error("cannot read parameter %s", param_names[i]);
+			return -1;
 		}
-		param_have[i] = true;
 	}
 	atexit(params_restore);
 	return 0;
@@ -367,19 +353,6 @@ static long long thp_bytes_at(const void *p)
 	return found;
 }
 
-static bool thp_possible(void)
-{
-	char buf[128] = "";
-	FILE *f = fopen(THP_ENABLED, "r");
-
-	if (!f)
-		return false;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = 0;
-	fclose(f);
-	return buf[0] && !strstr(buf, "[never]");
-}
-
 /* @len bytes (plus alignment) at a 2 MiB boundary, not yet touched. */
 static char *map_aligned(struct ctx *c, size_t len, int advice)
 {
@@ -406,13 +379,6 @@ static void unmap(struct ctx *c)
 	c->buf = NULL;
 }
 
-static long sys_move_pages(unsigned long count, void **pages, const int *nodes,
-			   int *status)
-{
-	return syscall(SYS_move_pages, 0, count, pages, nodes, status,
-		       MPOL_MF_MOVE);
-}
-
 /* ------------------------------------------------------------------ */
 /* move_pages(2)                                                       */
 
@@ -427,7 +393,7 @@ static const char *move_setup(struct ctx *c, size_t folio, bool huge)
 
 	c->nr_folios = huge ? huge_pages : base_pages;
 	c->len = c->nr_folios * folio;
-	if (huge && !thp_possible())
+	if (huge && !mm_have_thp())
 		return "transparent huge pages are off";
 	c->pages = calloc(c->nr_folios, sizeof(*c->pages));
 	c->nodes = calloc(c->nr_folios, sizeof(*c->nodes));
@@ -443,7 +409,7 @@ static const char *move_setup(struct ctx *c, size_t folio, bool huge)
 		c->pages[i] = c->buf + i * folio;
 		c->nodes[i] = 0;
 	}
-	if (sys_move_pages(c->nr_folios, c->pages, c->nodes, c->status)) {
+	if (mm_move_pages(c->nr_folios, c->pages, c->nodes, c->status)) {
 		error("move_pages to node 0: %s", strerror(errno));
 		return "";
 	}
@@ -485,7 +451,7 @@ static double move_run(struct ctx *c, bool huge)
 	for (i = 0; i < c->nr_folios; i++)
 		c->nodes[i] = to;
 	t = now_s();
-	if (sys_move_pages(c->nr_folios, c->pages, c->nodes, c->status)) {
+	if (mm_move_pages(c->nr_folios, c->pages, c->nodes, c->status)) {
 		error("move_pages to node %d: %s", to, strerror(errno));
 		return -1;
 	}
@@ -527,7 +493,7 @@ static const char *thp_setup(struct ctx *c)
 {
 	c->nr_folios = huge_pages;
 	c->len = c->nr_folios * UOFF_THP_SIZE;
-	return thp_possible() ? NULL : "transparent huge pages are off";
+	return mm_have_thp() ? NULL : "transparent huge pages are off";
 }
 
 static const char *hugetlb_setup(struct ctx *c)
